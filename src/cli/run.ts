@@ -1,0 +1,50 @@
+/** `rivet run`: run every export of a config (or the ones named with -e). */
+import { asRivetError } from '../errors.ts'
+import { type ExportResult, runExport } from '../pipeline/run.ts'
+import { VERSION } from '../version.ts'
+import { CONFIG_OPTIONS } from './args.ts'
+import type { Command } from './command.ts'
+import { loadFromArgs, selectExports, withSource } from './context.ts'
+import { planExport } from '../pipeline/plan.ts'
+import { resolvePath } from '../config/load.ts'
+import { typeName } from '../types/output.ts'
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run every export (or the named ones)',
+  usage: 'rivet run -c FILE [-e NAME]... [-p key=value]... [--json] [--dry-run]',
+  options: { ...CONFIG_OPTIONS, 'dry-run': { type: 'boolean' } },
+  async run({ values, logger, signal }) {
+    const loaded = await loadFromArgs('run', values)
+    const exports = selectExports(loaded, values)
+    if (values['dry-run']) {
+      return await withSource(loaded, async (source) => {
+        const plans = []
+        for (const exp of exports) {
+          const plan = await planExport(exp, source, (p) => resolvePath(loaded, p))
+          plans.push({
+            name: plan.name,
+            query: plan.query,
+            format: plan.formatName,
+            compression: plan.compression,
+            columns: plan.columns.map((c) => ({ name: c.name, source_type: c.sourceType, output_type: typeName(c.type) })),
+          })
+        }
+        const text = plans.map((p) => `${p.name}: ${p.columns.length} columns -> ${p.format} (${p.compression})`).join('\n')
+        return { document: { rivet_version: VERSION, status: 'dry-run', exports: plans }, text }
+      })
+    }
+    const results: ExportResult[] = []
+    try {
+      await withSource(loaded, async (source) => {
+        for (const exp of exports) results.push(await runExport(loaded, exp, source, logger, signal))
+      })
+    } catch (error) {
+      // Exports that finished before the failure are committed; the document says which.
+      const e = asRivetError(error)
+      e.document = { rivet_version: VERSION, status: 'failed', exports: results }
+      throw e
+    }
+    return { document: { rivet_version: VERSION, status: 'succeeded', exports: results } }
+  },
+}

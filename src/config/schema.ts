@@ -1,0 +1,143 @@
+/**
+ * The config file's shape. This schema validates every file rivet loads and is printed by
+ * `rivet schema` as JSON Schema for editors. Objects are strict: an unknown key is an error.
+ */
+import { z } from 'zod'
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable')
+
+const size = z.union([z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/i), z.number().int().positive()])
+  .describe('a size such as 256MB (KB/MB/GB are powers of 1024) or a number of bytes')
+
+const tls = z.strictObject({
+  mode: z.enum(['disable', 'require', 'verify-ca', 'verify-full'])
+    .describe('disable: plain; require: encrypted, unverified; verify-ca: CA checked; verify-full: CA and host name checked'),
+  ca_file: z.string().optional().describe('PEM file with the CA certificate(s) to trust'),
+})
+
+const serverConnection = {
+  url: z.string().optional().describe('connection URL without a password, e.g. postgres://user@host:5432/db'),
+  url_env: envName.optional().describe('environment variable holding the connection URL (may include a password)'),
+  host: z.string().optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  user: z.string().optional(),
+  database: z.string().optional(),
+  password_env: envName.optional().describe('environment variable holding the password'),
+  tls: tls.optional(),
+}
+
+const postgresSource = z.strictObject({
+  type: z.literal('postgres'),
+  ...serverConnection,
+})
+
+const sqliteSource = z.strictObject({
+  type: z.literal('sqlite'),
+  path: z.string().describe('database file, relative to the config file'),
+})
+
+/** Where rows come from. */
+export const sourceSchema = z.discriminatedUnion('type', [postgresSource, sqliteSource])
+
+const localDestination = z.strictObject({
+  type: z.literal('local'),
+  path: z.string().describe('output directory, relative to the config file; placeholders {export} {date} {run_id}'),
+})
+
+const stdoutDestination = z.strictObject({
+  type: z.literal('stdout'),
+})
+
+/** Where files go. */
+export const destinationSchema = z.discriminatedUnion('type', [localDestination, stdoutDestination])
+
+const exportSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'may contain only letters, digits, _ and -'),
+  table: z.string().optional().describe('schema.table to export whole'),
+  query: z.string().optional().describe('a SELECT to export'),
+  query_file: z.string().optional().describe('file holding the SELECT, relative to the config file'),
+  mode: z.literal('full').default('full'),
+  format: z.enum(['parquet', 'csv']).default('parquet'),
+  compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).optional()
+    .describe('parquet: zstd (default) | snappy | gzip | none; csv: none (default) | gzip | zstd'),
+  max_file_size: size.optional().describe('roll to a new part file past this size'),
+  row_group_size: size.optional()
+    .describe('parquet row group target: bytes (e.g. 64MB) or a plain number of rows'),
+  columns: z.record(z.string(), z.string()).optional()
+    .describe('per-column output type override, e.g. { amount: "decimal(38,9)" }'),
+  destination: destinationSchema.optional().describe('overrides the top-level destination for this export'),
+})
+
+/** The whole config file. */
+export const configSchema = z.strictObject({
+  source: sourceSchema,
+  destination: destinationSchema.optional(),
+  exports: z.array(exportSchema).min(1),
+  state: z.strictObject({
+    type: z.enum(['local']).default('local'),
+    path: z.string().optional().describe('state directory, default .rivet/ next to the config file'),
+  }).optional(),
+}).superRefine((config, ctx) => {
+  const source = config.source
+  if (source.type === 'postgres') {
+    const ways = [source.url, source.url_env, source.host].filter((v) => v !== undefined).length
+    if (ways !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source'],
+        message: 'give exactly one of url, url_env or host (with port, user, database, password_env)',
+      })
+    }
+    if (source.url && /^[^:]+:\/\/[^/@]*:[^/@]*@/.test(source.url)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source', 'url'],
+        message: 'must not contain a password: put it in an environment variable named by password_env, or use url_env',
+      })
+    }
+  }
+  const names = new Set<string>()
+  config.exports.forEach((exp, i) => {
+    if (names.has(exp.name)) {
+      ctx.addIssue({ code: 'custom', path: ['exports', i, 'name'], message: `"${exp.name}" is used by two exports` })
+    }
+    names.add(exp.name)
+    const what = [exp.table, exp.query, exp.query_file].filter((v) => v !== undefined).length
+    if (what !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['exports', i], message: 'give exactly one of table, query or query_file' })
+    }
+    if (exp.format === 'csv' && exp.compression === 'snappy') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exports', i, 'compression'],
+        message: 'csv files take none, gzip or zstd',
+      })
+    }
+    if (!exp.destination && !config.destination) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exports', i],
+        message: 'has no destination: add a top-level destination or one on the export',
+      })
+    }
+  })
+})
+
+/** A validated config file. */
+export type Config = z.infer<typeof configSchema>
+/** One source block. */
+export type SourceConfig = z.infer<typeof sourceSchema>
+/** One destination block. */
+export type DestinationConfig = z.infer<typeof destinationSchema>
+/** One export. */
+export type ExportConfig = z.infer<typeof exportSchema>
+/** TLS settings of a server source. */
+export type TlsConfig = z.infer<typeof tls>
+
+/** The config schema as JSON Schema (draft 2020-12), for `rivet schema`. */
+export function configJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(configSchema, { io: 'input' }),
+    title: 'rivet configuration',
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Local files. Each object is written to a hidden temporary name in its final directory,
+ * fsynced, then renamed into place (and the directory fsynced), so a file appears whole or not
+ * at all, even across a crash.
+ */
+import { mkdir, open, rename, unlink } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { destinationError, RivetError } from '../errors.ts'
+import type { Destination } from './destination.ts'
+
+function randomSuffix(): string {
+  return crypto.getRandomValues(new Uint32Array(1))[0].toString(16)
+}
+
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomSuffix()}.tmp`)
+}
+
+function fsError(error: unknown, action: string, path: string): RivetError {
+  const code = (error as { code?: string }).code ?? String(error)
+  const hint = code === 'EACCES' || code === 'EPERM'
+    ? 'check the directory permissions'
+    : code === 'ENOSPC'
+    ? 'free some disk space'
+    : 'check the destination path'
+  return destinationError(`cannot ${action} ${path}: ${code}; ${hint}`, 'DESTINATION_WRITE', error)
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r')
+  try {
+    await handle.sync()
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename is still atomic.
+  } finally {
+    await handle.close()
+  }
+}
+
+/** A local directory as a destination. */
+export class LocalDestination implements Destination {
+  readonly singleStream = false
+
+  constructor(readonly location: string) {}
+
+  create(path: string): WritableStream<Uint8Array> {
+    const finalPath = join(this.location, path)
+    const tempPath = tempPathFor(finalPath)
+    let handle: FileHandle | undefined
+    const discard = async () => {
+      await handle?.close().catch(() => {})
+      handle = undefined
+      await unlink(tempPath).catch(() => {})
+    }
+    return new WritableStream<Uint8Array>({
+      async start() {
+        try {
+          await mkdir(dirname(finalPath), { recursive: true })
+          handle = await open(tempPath, 'wx', 0o644)
+        } catch (error) {
+          throw fsError(error, 'create', finalPath)
+        }
+      },
+      async write(chunk) {
+        try {
+          let offset = 0
+          while (offset < chunk.length) {
+            const { bytesWritten } = await handle!.write(chunk, offset, chunk.length - offset)
+            offset += bytesWritten
+          }
+        } catch (error) {
+          await discard()
+          throw fsError(error, 'write', finalPath)
+        }
+      },
+      async close() {
+        try {
+          await handle!.sync()
+          await handle!.close()
+          handle = undefined
+          await rename(tempPath, finalPath)
+          await syncDirectory(dirname(finalPath))
+        } catch (error) {
+          await discard()
+          throw fsError(error, 'finish', finalPath)
+        }
+      },
+      abort: discard,
+    })
+  }
+
+  async put(path: string, bytes: Uint8Array): Promise<void> {
+    const writer = this.create(path).getWriter()
+    await writer.write(bytes)
+    await writer.close()
+  }
+
+  async remove(path: string): Promise<void> {
+    await unlink(join(this.location, path)).catch((error) => {
+      if ((error as { code?: string }).code !== 'ENOENT') throw fsError(error, 'remove', join(this.location, path))
+    })
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Planning an export: what query runs, which columns it yields with which output types (the
+ * source's mapping plus `columns:` overrides), and which format writes them. An unsupported
+ * column without an override stops here, before anything is written.
+ */
+import { readFile } from 'node:fs/promises'
+import type { ExportConfig } from '../config/schema.ts'
+import { parseSize } from '../config/size.ts'
+import { configError, sourceError } from '../errors.ts'
+import { type CsvCompression, csvFormat } from '../formats/csv.ts'
+import type { Format } from '../formats/format.ts'
+import { parquetFormat, type RowGroupTarget } from '../formats/parquet.ts'
+import type { Source } from '../sources/source.ts'
+import { type Column, type DescribedColumn, parseTypeName } from '../types/output.ts'
+
+/** Default Parquet row group target: bounds memory while keeping row groups useful to readers. */
+export const DEFAULT_ROW_GROUP_BYTES = 32 * 1024 * 1024
+
+/** An export ready to run. */
+export interface ExportPlan {
+  name: string
+  query: string
+  described: DescribedColumn[]
+  columns: Column[]
+  format: Format
+  formatName: 'parquet' | 'csv'
+  compression: string
+  maxFileSize: number | undefined
+}
+
+/** The SQL an export runs. */
+export async function exportQuery(
+  exp: ExportConfig,
+  source: Source,
+  resolvePath: (p: string) => string,
+): Promise<string> {
+  if (exp.table) return source.selectAll(exp.table)
+  if (exp.query) return exp.query.trim().replace(/;\s*$/, '')
+  const file = resolvePath(exp.query_file!)
+  try {
+    return (await readFile(file, 'utf8')).trim().replace(/;\s*$/, '')
+  } catch {
+    throw configError(`exports.${exp.name}.query_file: ${file} cannot be read`)
+  }
+}
+
+/** Applies overrides to described columns; fails on unknown override names and unsupported types. */
+export function planColumns(exp: ExportConfig, described: DescribedColumn[]): Column[] {
+  const overrides = exp.columns ?? {}
+  const names = new Set(described.map((c) => c.name))
+  for (const name of Object.keys(overrides)) {
+    if (!names.has(name)) {
+      throw configError(
+        `exports.${exp.name}.columns: "${name}" is not a column of the result; columns are ${[...names].join(', ')}`,
+      )
+    }
+  }
+  const unsupported = described.filter((c) => !c.type && !overrides[c.name])
+  if (unsupported.length) {
+    const list = unsupported.map((c) => `column "${c.name}" (${c.sourceType}): ${c.hint}`).join('; ')
+    throw sourceError(`export ${exp.name}: ${list}`, 'UNSUPPORTED_TYPE')
+  }
+  return described.map((c) => {
+    const override = overrides[c.name]
+    const type = override ? parseTypeName(override, `exports.${exp.name}.columns.${c.name}`) : c.type!
+    return { name: c.name, sourceType: c.sourceType, type, nullable: c.nullable }
+  })
+}
+
+function rowGroupTarget(exp: ExportConfig): RowGroupTarget {
+  const value = exp.row_group_size
+  if (value === undefined) return { bytes: DEFAULT_ROW_GROUP_BYTES }
+  if (typeof value === 'number') return { rows: value }
+  return { bytes: parseSize(value, `exports.${exp.name}.row_group_size`) }
+}
+
+/** Describes the export's query on the source and plans its columns and format. */
+export async function planExport(
+  exp: ExportConfig,
+  source: Source,
+  resolvePath: (p: string) => string,
+): Promise<ExportPlan> {
+  const query = await exportQuery(exp, source, resolvePath)
+  const described = await source.describe(query)
+  const columns = planColumns(exp, described)
+  const formatName = exp.format
+  let format: Format
+  let compression: string
+  if (formatName === 'csv') {
+    // The config schema already refused snappy for csv.
+    const csvCompression = (exp.compression ?? 'none') as CsvCompression
+    format = csvFormat(csvCompression)
+    compression = csvCompression
+  } else {
+    const parquetCompression = exp.compression ?? 'zstd'
+    format = parquetFormat(parquetCompression, rowGroupTarget(exp))
+    compression = parquetCompression
+  }
+  const maxFileSize = exp.max_file_size === undefined
+    ? undefined
+    : parseSize(exp.max_file_size, `exports.${exp.name}.max_file_size`)
+  return { name: exp.name, query, described, columns, format, formatName, compression, maxFileSize }
+}

@@ -1,0 +1,46 @@
+/** PostgreSQL and connection errors -> rivet errors with the spec's exit codes. */
+import { authError, RivetError, sourceError } from '../../errors.ts'
+import { redact } from '../../log/redact.ts'
+
+const networkCodes: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  CONNECT_TIMEOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ECONNRESET: 'connection reset',
+}
+
+/** Classifies an error from postgres.js. `target` is `host:port/database`, without secrets. */
+export function pgError(error: unknown, target: string): RivetError {
+  if (error instanceof RivetError) return error
+  const e = error as { code?: string; message?: string; severity?: string; position?: string }
+  const message = redact(e.message ?? String(error))
+  const code = e.code ?? ''
+  if (networkCodes[code]) {
+    return sourceError(
+      `cannot connect to PostgreSQL at ${target}: ${networkCodes[code]}; check host, port and that the server is running`,
+      'SOURCE_UNREACHABLE',
+      error,
+    )
+  }
+  // 28P01 invalid_password, 28000 invalid_authorization_specification (unknown role, pg_hba).
+  if (code === '28P01' || code === '28000') {
+    return authError(
+      `PostgreSQL at ${target} rejected the login: ${message}; check the user and the password variable`,
+      'AUTH_FAILED',
+      error,
+    )
+  }
+  if (code === '42501') {
+    return authError(`PostgreSQL at ${target}: ${message}; grant the user SELECT on it`, 'PERMISSION_DENIED', error)
+  }
+  if (e.severity) {
+    return sourceError(`PostgreSQL at ${target}: ${message} (SQLSTATE ${code})`, 'SOURCE_QUERY', error)
+  }
+  if (/ssl|tls|certificate/i.test(message)) {
+    return sourceError(`TLS to PostgreSQL at ${target} failed: ${message}`, 'SOURCE_TLS', error)
+  }
+  return sourceError(`PostgreSQL at ${target}: ${message}`, 'SOURCE_FAILED', error)
+}

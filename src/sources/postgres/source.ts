@@ -1,0 +1,207 @@
+/**
+ * PostgreSQL through postgres.js. Every value is read as text (bytea as bytes) and converted
+ * exactly in src/types; the session is pinned to UTC, ISO dates and ISO 8601 intervals so the
+ * text is unambiguous. Rows stream through a server-side cursor, one batch at a time.
+ */
+import postgres from 'postgres'
+import type { DescribedColumn } from '../../types/output.ts'
+import type { DriverValue } from '../../types/convert.ts'
+import type { ColumnBatch } from '../../types/values.ts'
+import { BatchBuilder, batchStream, type Prepare } from '../batch.ts'
+import type { ServerConnection } from '../connection.ts'
+import { type BatchLimits, quoteTableName, type ReadRequest, type Source } from '../source.ts'
+import { parsePgArray } from './array.ts'
+import { pgError } from './errors.ts'
+import { describePgColumn, PG_OID, type PgColumnInfo } from './types.ts'
+
+// Types postgres.js would turn into JS numbers, Dates or parsed JSON: keep their text instead.
+const TEXT_OIDS = [16, 20, 21, 23, 26, 114, 700, 701, 1082, 1114, 1184, 1700, 3802]
+
+function driverOptions(conn: ServerConnection): postgres.Options<Record<string, postgres.PostgresType>> {
+  let ssl: postgres.Options<Record<string, never>>['ssl'] = false
+  if (conn.tls === 'require') ssl = 'require'
+  if (conn.tls === 'verify-ca') {
+    // verify-ca checks the chain but, unlike verify-full, not the host name.
+    ssl = { rejectUnauthorized: true, ca: conn.ca, checkServerIdentity: () => undefined }
+  }
+  if (conn.tls === 'verify-full') ssl = { rejectUnauthorized: true, ca: conn.ca, servername: conn.host }
+  return {
+    host: conn.host,
+    port: conn.port,
+    user: conn.user,
+    database: conn.database,
+    pass: conn.password ? () => conn.password!.reveal() : undefined,
+    ssl,
+    max: 1,
+    prepare: false,
+    fetch_types: false,
+    connect_timeout: 10,
+    idle_timeout: 0,
+    onnotice: () => {},
+    types: {
+      rivetText: { to: 25, from: TEXT_OIDS, serialize: (x: unknown) => String(x), parse: (x: string) => x },
+    },
+    connection: {
+      application_name: 'rivet',
+      DateStyle: 'ISO, YMD',
+      TimeZone: 'UTC',
+      IntervalStyle: 'iso_8601',
+      extra_float_digits: 1,
+      bytea_output: 'hex',
+      lc_monetary: 'C',
+    },
+  }
+}
+
+const describeSql = `
+select a.attname as name,
+       format_type(bt.oid, case when t.typbasetype <> 0 then t.typtypmod else a.atttypmod end) as formatted,
+       bt.oid::int as oid, bt.typcategory as category,
+       case when bt.typcategory = 'A' then bt.typelem::int end as element_oid,
+       et.typcategory as element_category
+  from pg_attribute a
+  join pg_type t on t.oid = a.atttypid
+  join pg_type bt on bt.oid = coalesce(nullif(t.typbasetype, 0), a.atttypid)
+  left join pg_type et on et.oid = bt.typelem and bt.typcategory = 'A'
+ where a.attrelid = 'pg_temp.rivet_describe'::regclass and a.attnum > 0 and not a.attisdropped
+ order by a.attnum`
+
+function hexToBytes(text: string): Uint8Array {
+  const hex = text.startsWith('\\x') ? text.slice(2) : text
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  return out
+}
+
+const stripMoney: Prepare = (v) => typeof v === 'string' ? v.replace(/[$,]/g, '') : v
+
+/** A PostgreSQL source on one connection. */
+export class PostgresSource implements Source {
+  readonly engine = 'postgres'
+  readonly target: string
+  private readonly sql: postgres.Sql<Record<string, never>>
+  private readonly infos = new Map<string, PgColumnInfo[]>()
+
+  constructor(conn: ServerConnection) {
+    this.target = conn.target
+    this.sql = postgres(driverOptions(conn)) as unknown as postgres.Sql<Record<string, never>>
+  }
+
+  selectAll(table: string): string {
+    return `select * from ${quoteTableName(table, '"')}`
+  }
+
+  async describe(query: string): Promise<DescribedColumn[]> {
+    const infos = await this.columnInfos(query)
+    return infos.map(describePgColumn)
+  }
+
+  private async columnInfos(query: string): Promise<PgColumnInfo[]> {
+    const cached = this.infos.get(query)
+    if (cached) return cached
+    try {
+      const statement = await this.sql.unsafe(query).describe()
+      const notNull = await this.notNullColumns(statement.columns)
+      // A temporary view keeps each column's type modifier (numeric precision), which the wire
+      // protocol's row description carries but the driver drops. It is rolled back at once.
+      let rows: PgColumnInfo[] = []
+      await this.sql.begin(async (tx) => {
+        await tx.unsafe(`create temporary view rivet_describe as ${query}`)
+        const found = await tx.unsafe(describeSql)
+        rows = found.map((r, i) => ({
+          name: statement.columns[i]?.name ?? String(r.name),
+          oid: Number(r.oid),
+          formatted: String(r.formatted),
+          category: String(r.category),
+          elementOid: r.element_oid === null ? undefined : Number(r.element_oid),
+          elementCategory: r.element_category ?? undefined,
+          nullable: !notNull[i],
+        }))
+        throw rollback
+      }).catch((e) => {
+        if (e !== rollback) throw e
+      })
+      this.infos.set(query, rows)
+      return rows
+    } catch (error) {
+      throw pgError(error, this.target)
+    }
+  }
+
+  private async notNullColumns(columns: readonly { table: number; number: number }[]): Promise<boolean[]> {
+    const pairs = columns.map((c) => [c.table, c.number])
+    if (!pairs.some(([table]) => table !== 0)) return columns.map(() => false)
+    const found = await this.sql.unsafe(
+      `select a.attrelid::int as t, a.attnum::int as n from pg_attribute a
+        join json_to_recordset($1::json) as c(t oid, n int) on a.attrelid = c.t and a.attnum = c.n
+       where a.attnotnull`,
+      [JSON.stringify(pairs.map(([t, n]) => ({ t, n })))],
+    )
+    const set = new Set(found.map((r) => `${r.t}.${r.n}`))
+    return columns.map((c) => set.has(`${c.table}.${c.number}`))
+  }
+
+  async estimateRows(query: string): Promise<number | undefined> {
+    try {
+      const [row] = await this.sql.unsafe(`explain (format json) ${query}`)
+      const plan = row['QUERY PLAN'] as unknown as [{ Plan: { 'Plan Rows': number } }]
+      const parsed = typeof plan === 'string' ? JSON.parse(plan) : plan
+      return parsed[0].Plan['Plan Rows']
+    } catch (error) {
+      throw pgError(error, this.target)
+    }
+  }
+
+  read(request: ReadRequest, limits: BatchLimits): ReadableStream<ColumnBatch> {
+    const prepares = this.prepares(request)
+    const builder = new BatchBuilder(request.columns, prepares)
+    const target = this.target
+    const sql = this.sql
+    let cursor: AsyncIterator<DriverValue[][]> | undefined
+    const rows: AsyncIterator<DriverValue[][]> = {
+      async next() {
+        try {
+          cursor ??= sql.unsafe(request.query).values().cursor(Math.min(limits.rows, 10_000))[
+            Symbol.asyncIterator
+          ]() as AsyncIterator<DriverValue[][]>
+          return await cursor.next()
+        } catch (error) {
+          throw pgError(error, target)
+        }
+      },
+      async return() {
+        await cursor?.return?.()
+        return { done: true, value: undefined }
+      },
+    }
+    return batchStream(rows, builder, limits)
+  }
+
+  private prepares(request: ReadRequest): (Prepare | undefined)[] {
+    const infos = this.infos.get(request.query) ?? []
+    return request.columns.map((column, i) => {
+      const info = infos[i]
+      const kind = column.type.kind
+      if (info?.category === 'A' && kind === 'list') {
+        const element = column.type.kind === 'list' ? column.type.element.kind : undefined
+        const elementPrepare: Prepare | undefined = info.elementOid === PG_OID.bytea && element === 'bytes'
+          ? (v) => typeof v === 'string' ? hexToBytes(v) : v
+          : info.elementOid === PG_OID.money
+          ? stripMoney
+          : undefined
+        return (v) => {
+          const items = parsePgArray(String(v))
+          return elementPrepare ? items.map((x) => x === null ? null : elementPrepare(x)) : items
+        }
+      }
+      if (info?.oid === PG_OID.money) return stripMoney
+      return undefined
+    })
+  }
+
+  async close(): Promise<void> {
+    await this.sql.end({ timeout: 5 }).catch(() => {})
+  }
+}
+
+const rollback = Symbol('rollback')

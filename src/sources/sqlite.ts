@@ -1,0 +1,104 @@
+/**
+ * SQLite, the embedded default. Types come from the declared column types (SQLite's affinity
+ * rules, plus the common names for dates, decimals, booleans, JSON and UUIDs); an expression
+ * without a declared type needs a `columns:` override.
+ */
+import { sourceError } from '../errors.ts'
+import { openSqlite, type SqliteDatabase } from '../runtime/sqlite.ts'
+import type { DescribedColumn, OutputType } from '../types/output.ts'
+import type { ColumnBatch } from '../types/values.ts'
+import { BatchBuilder, batchStream } from './batch.ts'
+import { type BatchLimits, quoteTableName, type ReadRequest, type Source } from './source.ts'
+
+/** Maps a declared SQLite type to an output type, or undefined when it can't be exact. */
+export function sqliteType(declared: string): OutputType | undefined {
+  const t = declared.toUpperCase()
+  const dec = /^(?:DECIMAL|NUMERIC)\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)/.exec(t)
+  if (dec) return { kind: 'decimal', precision: Number(dec[1]), scale: Number(dec[2]) }
+  if (t.startsWith('BOOL')) return { kind: 'bool' }
+  if (t === 'DATE') return { kind: 'date' }
+  if (t === 'DATETIME' || t.startsWith('TIMESTAMP')) {
+    return { kind: 'timestamp', utc: /TZ|WITH TIME ZONE/.test(t) }
+  }
+  if (t === 'TIME') return { kind: 'time' }
+  if (t === 'JSON' || t === 'JSONB') return { kind: 'json' }
+  if (t === 'UUID') return { kind: 'uuid' }
+  // SQLite's own affinity rules, in their order.
+  if (t.includes('INT')) return { kind: 'int', bits: 64, signed: true }
+  if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return { kind: 'string' }
+  if (t.includes('BLOB') || t === '') return { kind: 'bytes' }
+  if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return { kind: 'float', bits: 64 }
+  return undefined
+}
+
+/** A SQLite database file, opened read-only. */
+export class SqliteSource implements Source {
+  readonly engine = 'sqlite'
+  readonly target: string
+
+  private constructor(private readonly db: SqliteDatabase, path: string) {
+    this.target = path
+  }
+
+  /** Opens the file; a missing or unreadable file is a source error (exit 3). */
+  static async open(path: string): Promise<SqliteSource> {
+    try {
+      return new SqliteSource(await openSqlite(path), path)
+    } catch (error) {
+      throw sourceError(`cannot open SQLite database ${path}: ${(error as Error).message}`, 'SOURCE_UNREACHABLE', error)
+    }
+  }
+
+  selectAll(table: string): string {
+    return `select * from ${quoteTableName(table, '"')}`
+  }
+
+  describe(query: string): Promise<DescribedColumn[]> {
+    try {
+      const columns = this.db.columns(query)
+      return Promise.resolve(columns.map(({ name, declaredType }) => {
+        const sourceType = declaredType ?? '(expression)'
+        const type = declaredType === null ? undefined : sqliteType(declaredType)
+        if (type) return { name, sourceType, nullable: true, type, fidelity: 'exact' as const }
+        return {
+          name,
+          sourceType,
+          nullable: true,
+          fidelity: 'unsupported' as const,
+          hint: `no exact type for ${sourceType}: add an override, e.g. columns: { ${name}: "string" }`,
+        }
+      }))
+    } catch (error) {
+      return Promise.reject(sourceError(`SQLite ${this.target}: ${(error as Error).message}`, 'SOURCE_QUERY', error))
+    }
+  }
+
+  estimateRows(): Promise<number | undefined> {
+    return Promise.resolve(undefined)
+  }
+
+  read(request: ReadRequest, limits: BatchLimits): ReadableStream<ColumnBatch> {
+    const rows = this.db.iterate(request.query)
+    const batches = {
+      next() {
+        const chunk = []
+        for (let i = 0; i < 1000; i++) {
+          const next = rows.next()
+          if (next.done) break
+          chunk.push(next.value)
+        }
+        return chunk.length ? { done: false as const, value: chunk } : { done: true as const, value: undefined }
+      },
+      return() {
+        rows.return?.()
+        return { done: true as const, value: undefined }
+      },
+    }
+    return batchStream(batches, new BatchBuilder(request.columns), limits)
+  }
+
+  close(): Promise<void> {
+    this.db.close()
+    return Promise.resolve()
+  }
+}

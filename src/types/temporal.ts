@@ -1,0 +1,129 @@
+/**
+ * Dates and times as integers, with no `Date` on the way: days since 1970-01-01 for dates,
+ * microseconds (bigint) for times and timestamps. Integer calendar math covers every year a
+ * database can hold, before 1970, after 2038 and BC alike.
+ */
+
+const MICROS_PER_DAY = 86_400_000_000n
+
+// Howard Hinnant's days_from_civil / civil_from_days: exact proleptic Gregorian arithmetic.
+/** Days since 1970-01-01 of a proleptic Gregorian date (year 0 is 1 BC). */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yoe = y - era * 400
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+}
+
+/** The proleptic Gregorian date of a day count since 1970-01-01. */
+export function civilFromDays(days: number): [year: number, month: number, day: number] {
+  const z = days + 719468
+  const era = Math.floor(z / 146097)
+  const doe = z - era * 146097
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365)
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
+  const mp = Math.floor((5 * doy + 2) / 153)
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1
+  const month = mp + (mp < 10 ? 3 : -9)
+  return [yoe + era * 400 + (month <= 2 ? 1 : 0), month, day]
+}
+
+const dateRe = /^(\d{4,})-(\d\d)-(\d\d)( BC)?$/
+const timeRe = /^(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?$/
+const stampRe =
+  /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d\d(?::?\d\d(?::?\d\d)?)?)?( BC)?$/
+
+function year(digits: string, bc: string | undefined): number {
+  const y = Number(digits)
+  // 1 BC is year 0 in the proleptic calendar ISO 8601 and Parquet use.
+  return bc ? 1 - y : y
+}
+
+function fractionMicros(fraction: string | undefined): bigint {
+  if (!fraction) return 0n
+  // Digits past the sixth (SQL Server's 100 ns) are dropped; `check` reports such columns as lossy.
+  return BigInt(fraction.slice(0, 6).padEnd(6, '0'))
+}
+
+function checkRange(value: number, min: number, max: number, text: string): void {
+  if (value < min || value > max) throw new RangeError(`"${text}" is not a valid date or time`)
+}
+
+/** Parses `YYYY-MM-DD` (optionally ` BC`) into days since 1970-01-01. */
+export function parseDate(text: string): number {
+  const m = dateRe.exec(text)
+  if (!m) throw new RangeError(`"${text}" is not a date (YYYY-MM-DD)`)
+  checkRange(Number(m[2]), 1, 12, text)
+  checkRange(Number(m[3]), 1, 31, text)
+  return daysFromCivil(year(m[1], m[4]), Number(m[2]), Number(m[3]))
+}
+
+/** Parses `HH:MM[:SS[.ffffff]]` into microseconds since midnight. `24:00:00` is allowed. */
+export function parseTime(text: string): bigint {
+  const m = timeRe.exec(text)
+  if (!m) throw new RangeError(`"${text}" is not a time (HH:MM:SS.ffffff)`)
+  checkRange(Number(m[1]), 0, 24, text)
+  checkRange(Number(m[2]), 0, 59, text)
+  checkRange(Number(m[3] ?? 0), 0, 60, text)
+  return (BigInt(m[1]) * 3600n + BigInt(m[2]) * 60n + BigInt(m[3] ?? 0)) * 1_000_000n + fractionMicros(m[4])
+}
+
+function offsetSeconds(offset: string | undefined): number {
+  if (!offset || offset === 'Z') return 0
+  const sign = offset[0] === '-' ? -1 : 1
+  const digits = offset.slice(1).replace(/:/g, '')
+  return sign * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2, 4) || 0) * 60 + Number(digits.slice(4, 6) || 0))
+}
+
+/**
+ * Parses `YYYY-MM-DD HH:MM:SS[.ffffff][offset][ BC]` into microseconds since the epoch. An
+ * offset (`Z`, `+02`, `-05:30`) is applied, giving UTC; without one the wall-clock value is kept.
+ */
+export function parseTimestamp(text: string): bigint {
+  const m = stampRe.exec(text)
+  if (!m) throw new RangeError(`"${text}" is not a timestamp (YYYY-MM-DD HH:MM:SS.ffffff)`)
+  checkRange(Number(m[2]), 1, 12, text)
+  checkRange(Number(m[3]), 1, 31, text)
+  checkRange(Number(m[4]), 0, 24, text)
+  checkRange(Number(m[5]), 0, 59, text)
+  checkRange(Number(m[6] ?? 0), 0, 60, text)
+  const days = daysFromCivil(year(m[1], m[9]), Number(m[2]), Number(m[3]))
+  const seconds = Number(m[4]) * 3600 + Number(m[5]) * 60 + Number(m[6] ?? 0) - offsetSeconds(m[8])
+  return BigInt(days) * MICROS_PER_DAY + BigInt(seconds) * 1_000_000n + fractionMicros(m[7])
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0')
+}
+
+function formatYear(y: number): string {
+  // ISO 8601 expanded years carry a sign outside 0000..9999.
+  if (y >= 0 && y <= 9999) return pad(y, 4)
+  return (y < 0 ? '-' : '+') + pad(Math.abs(y), 6)
+}
+
+/** Formats days since 1970-01-01 as `YYYY-MM-DD`. */
+export function formatDate(days: number): string {
+  const [y, m, d] = civilFromDays(days)
+  return `${formatYear(y)}-${pad(m, 2)}-${pad(d, 2)}`
+}
+
+/** Formats microseconds since midnight as `HH:MM:SS.ffffff`. */
+export function formatTime(micros: bigint): string {
+  const total = Number(micros / 1_000_000n)
+  const frac = Number(micros % 1_000_000n)
+  return `${pad(Math.floor(total / 3600), 2)}:${pad(Math.floor(total / 60) % 60, 2)}:${pad(total % 60, 2)}.${pad(frac, 6)}`
+}
+
+/** Formats microseconds since the epoch as ISO 8601, with `Z` when the value is UTC. */
+export function formatTimestamp(micros: bigint, utc: boolean): string {
+  let days = micros / MICROS_PER_DAY
+  let rest = micros % MICROS_PER_DAY
+  if (rest < 0n) {
+    rest += MICROS_PER_DAY
+    days -= 1n
+  }
+  return `${formatDate(Number(days))}T${formatTime(rest)}${utc ? 'Z' : ''}`
+}
