@@ -1,0 +1,12 @@
+/**
+ * Builds the self-contained binary: `bun run build` writes dist/rivet for this machine.
+ * Other targets by flag: `bun scripts/build.ts --target=bun-linux-arm64 --outfile dist/rivet-arm64`.
+ */
+import { spawnSync } from 'node:child_process'
+
+const extra = process.argv.slice(2)
+const outfile = extra.includes('--outfile') ? [] : ['--outfile', 'dist/rivet']
+const result = spawnSync(process.execPath, ['build', '--compile', '--minify', 'mod.ts', ...outfile, ...extra], {
+  stdio: 'inherit',
+})
+process.exit(result.status ?? 1)

@@ -1,0 +1,67 @@
+/**
+ * Runs the rivet CLI as a user would: a separate process under Bun, Deno, or the compiled
+ * binary. Everything a run prints is also appended to the capture log the secret scan reads.
+ */
+import { spawn } from 'node:child_process'
+import { appendFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+/** Which way to start rivet. */
+export type Runtime = 'bun' | 'deno' | 'binary'
+
+/** The repository root. */
+export const ROOT = join(import.meta.dir, '..', '..')
+
+/** What a CLI run did. */
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Where every captured output goes, for tests/security/secret-scan.test.ts. */
+export const CAPTURE_LOG = process.env.RIVET_CAPTURE_LOG ?? join(ROOT, '.test-capture.log')
+
+function command(runtime: Runtime): string[] {
+  const bin = join(ROOT, 'node_modules', '.bin')
+  if (runtime === 'bun') return [process.execPath, join(ROOT, 'mod.ts')]
+  if (runtime === 'deno') return [join(bin, 'deno'), 'run', '-A', '--quiet', join(ROOT, 'mod.ts')]
+  return [join(ROOT, 'dist', 'rivet')]
+}
+
+/** Runs rivet with `args`; resolves when it exits. Never throws on a non-zero exit. */
+export function rivet(
+  args: string[],
+  options: { runtime?: Runtime; env?: Record<string, string | undefined>; cwd?: string; stdin?: string } = {},
+): Promise<CliResult> {
+  const [cmd, ...pre] = command(options.runtime ?? 'bun')
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, [...pre, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, RIVET_LOG_LEVEL: undefined, NO_COLOR: '1', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (d) => out.push(d))
+    child.stderr.on('data', (d) => err.push(d))
+    child.on('error', reject)
+    child.stdin.end(options.stdin ?? '')
+    child.on('close', (code) => {
+      const result = {
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }
+      appendFileSync(CAPTURE_LOG, `\n=== rivet ${args.join(' ')}\n${result.stdout}\n${result.stderr}`)
+      resolve(result)
+    })
+  })
+}
+
+/** The error lines rivet logged (JSON log format, the default when stderr is not a TTY). */
+export function errorLines(stderr: string): { msg: string; code?: string; exit?: number }[] {
+  return stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) =>
+    l.level === 'error'
+  )
+}

@@ -1,0 +1,15 @@
+/** The test PostgreSQL on 127.0.0.1:5432 (trust auth), for setting up tables. */
+import postgres from 'postgres'
+
+/** Connection URL of the test database. */
+export const PG_URL = process.env.RIVET_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+/** Runs SQL (several statements allowed) against the test database. */
+export async function pgExec(sql: string): Promise<void> {
+  const client = postgres(PG_URL, { max: 1, onnotice: () => {} })
+  try {
+    await client.unsafe(sql).simple()
+  } finally {
+    await client.end()
+  }
+}
