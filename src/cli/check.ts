@@ -7,6 +7,7 @@ import { CONFIG_OPTIONS } from './args.ts'
 import type { Command } from './command.ts'
 import { loadFromArgs, selectExports, withSource } from './context.ts'
 import { sourceError } from '../errors.ts'
+import type { CheckDocument } from './documents.ts'
 
 export const checkCommand: Command = {
   name: 'check',
@@ -28,7 +29,7 @@ export const checkCommand: Command = {
             name: c.name,
             source_type: c.sourceType,
             output_type: type ? typeName(type) : null,
-            fidelity: override ? 'exact' : c.fidelity,
+            fidelity: override ? 'exact' as const : c.fidelity,
             nullable: c.nullable,
             ...(override ? { override } : {}),
             ...(c.hint && !override ? { hint: c.hint } : {}),
@@ -49,7 +50,11 @@ export const checkCommand: Command = {
       return `${r.name}: ${estimate} rows\n${lines.join('\n')}`
     }).join('\n\n')
     const unsupported = reports.flatMap((r) => r.columns.filter((c) => c.fidelity === 'unsupported').map((c) => ({ r, c })))
-    const document = { rivet_version: VERSION, status: unsupported.length ? 'failed' : 'succeeded', exports: reports }
+    const document: CheckDocument = {
+      rivet_version: VERSION,
+      status: unsupported.length ? 'failed' : 'succeeded',
+      exports: reports,
+    }
     if (unsupported.length) {
       const first = unsupported[0]
       const error = sourceError(

@@ -1,13 +1,14 @@
 /** `rivet run`: run every export of a config (or the ones named with -e). */
+import { resolvePath } from '../config/load.ts'
 import { asRivetError } from '../errors.ts'
+import { planExport } from '../pipeline/plan.ts'
 import { type ExportResult, runExport } from '../pipeline/run.ts'
+import { typeName } from '../types/output.ts'
 import { VERSION } from '../version.ts'
 import { CONFIG_OPTIONS } from './args.ts'
 import type { Command } from './command.ts'
 import { loadFromArgs, selectExports, withSource } from './context.ts'
-import { planExport } from '../pipeline/plan.ts'
-import { resolvePath } from '../config/load.ts'
-import { typeName } from '../types/output.ts'
+import type { RunDocument } from './documents.ts'
 
 export const runCommand: Command = {
   name: 'run',
@@ -19,10 +20,10 @@ export const runCommand: Command = {
     const exports = selectExports(loaded, values)
     if (values['dry-run']) {
       return await withSource(loaded, async (source) => {
-        const plans = []
+        const document: RunDocument = { rivet_version: VERSION, status: 'dry-run', exports: [] }
         for (const exp of exports) {
           const plan = await planExport(exp, source, (p) => resolvePath(loaded, p))
-          plans.push({
+          document.exports.push({
             name: plan.name,
             query: plan.query,
             format: plan.formatName,
@@ -30,8 +31,8 @@ export const runCommand: Command = {
             columns: plan.columns.map((c) => ({ name: c.name, source_type: c.sourceType, output_type: typeName(c.type) })),
           })
         }
-        const text = plans.map((p) => `${p.name}: ${p.columns.length} columns -> ${p.format} (${p.compression})`).join('\n')
-        return { document: { rivet_version: VERSION, status: 'dry-run', exports: plans }, text }
+        const text = document.exports.map((p) => `${p.name}: ${p.columns.length} columns -> ${p.format} (${p.compression})`)
+        return { document, text: text.join('\n') }
       })
     }
     const results: ExportResult[] = []
@@ -42,9 +43,10 @@ export const runCommand: Command = {
     } catch (error) {
       // Exports that finished before the failure are committed; the document says which.
       const e = asRivetError(error)
-      e.document = { rivet_version: VERSION, status: 'failed', exports: results }
+      e.document = { rivet_version: VERSION, status: 'failed', exports: results } satisfies RunDocument
       throw e
     }
-    return { document: { rivet_version: VERSION, status: 'succeeded', exports: results } }
+    const document: RunDocument = { rivet_version: VERSION, status: 'succeeded', exports: results }
+    return { document }
   },
 }

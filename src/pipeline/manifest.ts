@@ -2,6 +2,7 @@
  * The run manifest: written after every data part, it is what makes a part real. Readers and
  * `validate` trust only parts a committed manifest lists. Its shape is docs/schemas/manifest.schema.json.
  */
+import { z } from 'zod'
 import { VERSION } from '../version.ts'
 import { type Column, typeName } from '../types/output.ts'
 import type { PartRecord } from './parts.ts'
@@ -9,25 +10,41 @@ import type { PartRecord } from './parts.ts'
 /** Version of the manifest's shape; bumped on any incompatible change. */
 export const MANIFEST_VERSION = 1
 
+const partSchema = z.strictObject({
+  path: z.string().describe("the part's path relative to the export's directory (where _rivet/ is)"),
+  rows: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+})
+
+/** The manifest's shape; docs/schemas/manifest.schema.json is generated from it. */
+export const manifestSchema = z.strictObject({
+  manifest_version: z.literal(MANIFEST_VERSION),
+  rivet_version: z.string(),
+  export: z.string(),
+  run_id: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/),
+  mode: z.string(),
+  status: z.enum(['succeeded', 'failed']),
+  started_at: z.iso.datetime(),
+  finished_at: z.iso.datetime(),
+  source: z.strictObject({ engine: z.string(), query: z.string() }),
+  cursor: z.strictObject({ column: z.string(), from: z.string().nullable(), to: z.string().nullable() }).nullable()
+    .describe('the cursor range this run covered (incremental modes), else null'),
+  format: z.enum(['parquet', 'csv']),
+  compression: z.string(),
+  columns: z.array(z.strictObject({
+    name: z.string(),
+    source_type: z.string(),
+    output_type: z.string(),
+    nullable: z.boolean(),
+  })),
+  rows: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  parts: z.array(partSchema),
+}).describe('rivet run manifest: written after all data parts; only parts listed here are real')
+
 /** A run manifest. */
-export interface Manifest {
-  manifest_version: number
-  rivet_version: string
-  export: string
-  run_id: string
-  mode: string
-  status: 'succeeded' | 'failed'
-  started_at: string
-  finished_at: string
-  source: { engine: string; query: string }
-  cursor: { column: string; from: string | null; to: string | null } | null
-  format: string
-  compression: string
-  columns: { name: string; source_type: string; output_type: string; nullable: boolean }[]
-  rows: number
-  bytes: number
-  parts: PartRecord[]
-}
+export type Manifest = z.infer<typeof manifestSchema>
 
 /** Where a run's manifest lives, relative to the export's directory. */
 export function manifestPath(runId: string): string {
@@ -44,7 +61,7 @@ export function buildManifest(run: {
   finishedAt: Date
   engine: string
   query: string
-  format: string
+  format: Manifest['format']
   compression: string
   columns: Column[]
   parts: PartRecord[]

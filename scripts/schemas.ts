@@ -1,0 +1,29 @@
+/**
+ * The JSON Schemas rivet documents, generated from the zod definitions in src: the config,
+ * manifests and `--json` documents. `bun scripts/schemas.ts` rewrites docs/schemas/ after a
+ * shape changes; tests/golden/schemas.test.ts fails when the committed files are out of date.
+ */
+import { writeFileSync } from 'node:fs'
+import { z } from 'zod'
+import { checkDocumentSchema, errorDocumentSchema, runDocumentSchema } from '../src/cli/documents.ts'
+import { configJsonSchema } from '../src/config/schema.ts'
+import { manifestSchema } from '../src/pipeline/manifest.ts'
+
+/** File name (without .schema.json) -> JSON Schema. */
+export function generatedSchemas(): Record<string, unknown> {
+  return {
+    config: configJsonSchema(),
+    manifest: z.toJSONSchema(manifestSchema),
+    'run-result': z.toJSONSchema(runDocumentSchema),
+    'check-result': z.toJSONSchema(checkDocumentSchema),
+    error: z.toJSONSchema(errorDocumentSchema),
+  }
+}
+
+if (import.meta.main) {
+  for (const [name, schema] of Object.entries(generatedSchemas())) {
+    const path = new URL(`../docs/schemas/${name}.schema.json`, import.meta.url).pathname
+    writeFileSync(path, JSON.stringify(schema, null, 2) + '\n')
+    console.log(`wrote ${path}`)
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The shapes of `--json` documents. docs/schemas/*.schema.json are generated from these by
+ * `bun scripts/schemas.ts`, and tests pin both the files and real output against them.
+ */
+import { z } from 'zod'
+
+/** The error member every failed command's document carries. */
+export const errorSchema = z.strictObject({
+  code: z.string().describe('stable machine-readable code, e.g. CONFIG_INVALID, AUTH_FAILED, AUTH_EXPIRED'),
+  exit: z.number().int().describe('the process exit code'),
+  message: z.string().describe('one line: what failed, where, and what to do next'),
+})
+
+const columnPlan = z.strictObject({ name: z.string(), source_type: z.string(), output_type: z.string() })
+
+const exportResult = z.strictObject({
+  name: z.string(),
+  run_id: z.string(),
+  status: z.literal('succeeded'),
+  rows: z.number().int(),
+  bytes: z.number().int(),
+  parts: z.number().int(),
+  location: z.string().describe('where the export\'s files went (directory, bucket/prefix, or stdout)'),
+  manifest: z.string().nullable().describe('the manifest path relative to location; null for stdout'),
+  duration_ms: z.number().int(),
+})
+
+/** `rivet run --json`. */
+export const runDocumentSchema = z.union([
+  z.strictObject({
+    rivet_version: z.string(),
+    status: z.enum(['succeeded', 'failed']),
+    exports: z.array(exportResult).describe('exports committed by this run (on failure: those before it)'),
+    error: errorSchema.optional(),
+  }),
+  z.strictObject({
+    rivet_version: z.string(),
+    status: z.literal('dry-run'),
+    exports: z.array(z.strictObject({
+      name: z.string(),
+      query: z.string(),
+      format: z.string(),
+      compression: z.string(),
+      columns: z.array(columnPlan),
+    })),
+  }),
+]).describe('rivet run --json')
+
+/** `rivet check --json`. */
+export const checkDocumentSchema = z.strictObject({
+  rivet_version: z.string(),
+  status: z.enum(['succeeded', 'failed']),
+  exports: z.array(z.strictObject({
+    name: z.string(),
+    query: z.string(),
+    estimated_rows: z.number().nullable(),
+    columns: z.array(z.strictObject({
+      name: z.string(),
+      source_type: z.string(),
+      output_type: z.string().nullable(),
+      fidelity: z.enum(['exact', 'lossy', 'unsupported']),
+      nullable: z.boolean(),
+      override: z.string().optional(),
+      hint: z.string().optional(),
+    })),
+  })),
+  error: errorSchema.optional(),
+}).describe('rivet check --json')
+
+/** Any command's failure before it has a result: just the error. */
+export const errorDocumentSchema = z.strictObject({ error: errorSchema }).describe('a failed command, --json')
+
+/** Type of `rivet run --json`. */
+export type RunDocument = z.infer<typeof runDocumentSchema>
+/** Type of `rivet check --json`. */
+export type CheckDocument = z.infer<typeof checkDocumentSchema>
