@@ -6,7 +6,7 @@
  * @module
  */
 export { main } from './src/cli/main.ts'
-export { type LoadedConfig, loadConfig, parseConfig } from './src/config/load.ts'
+export { loadConfig, type LoadedConfig, parseConfig } from './src/config/load.ts'
 export { type Config, configJsonSchema } from './src/config/schema.ts'
 export { Exit, RivetError } from './src/errors.ts'
 export { Secret } from './src/log/secret.ts'

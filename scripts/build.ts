@@ -6,7 +6,11 @@ import { spawnSync } from 'node:child_process'
 
 const extra = process.argv.slice(2)
 const outfile = extra.includes('--outfile') ? [] : ['--outfile', 'dist/rivet']
-const result = spawnSync(process.execPath, ['build', '--compile', '--minify', 'mod.ts', ...outfile, ...extra], {
-  stdio: 'inherit',
-})
+const result = spawnSync(
+  process.execPath,
+  ['build', '--compile', '--minify', 'mod.ts', ...outfile, ...extra],
+  {
+    stdio: 'inherit',
+  },
+)
 process.exit(result.status ?? 1)

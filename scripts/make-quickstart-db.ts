@@ -25,13 +25,37 @@ db.run(`create table orders (
   quantity integer not null, amount decimal(12,2) not null, status text not null,
   ordered_at timestamp not null, shipped_on date, note text)`)
 
-const first = ['Ada', 'Linus', 'Grace', 'Ken', 'Barbara', 'Dennis', 'Margaret', 'Edsger', 'Frances', 'Niklaus']
-const last = ['Lovelace', 'Torvalds', 'Hopper', 'Thompson', 'Liskov', 'Ritchie', 'Hamilton', 'Dijkstra', 'Allen', 'Wirth']
+const first = [
+  'Ada',
+  'Linus',
+  'Grace',
+  'Ken',
+  'Barbara',
+  'Dennis',
+  'Margaret',
+  'Edsger',
+  'Frances',
+  'Niklaus',
+]
+const last = [
+  'Lovelace',
+  'Torvalds',
+  'Hopper',
+  'Thompson',
+  'Liskov',
+  'Ritchie',
+  'Hamilton',
+  'Dijkstra',
+  'Allen',
+  'Wirth',
+]
 const countries = ['SE', 'DE', 'US', 'JP', 'BR', 'NG', 'IN', 'FR', null]
 const insertCustomer = db.prepare('insert into customers values (?, ?, ?, ?, ?, ?, ?)')
 for (let id = 1; id <= 200; id++) {
   const name = `${pick(first)} ${pick(last)}`
-  const day = new Date(Date.UTC(2023, 0, 1) + Math.floor(rand() * 700) * 86400000 + Math.floor(rand() * 86400) * 1000)
+  const day = new Date(
+    Date.UTC(2023, 0, 1) + Math.floor(rand() * 700) * 86400000 + Math.floor(rand() * 86400) * 1000,
+  )
   insertCustomer.run(
     id,
     name,
@@ -44,7 +68,18 @@ for (let id = 1; id <= 200; id++) {
 }
 
 const insertProduct = db.prepare('insert into products values (?, ?, ?, ?, ?, ?)')
-const items = ['Rivet', 'Bolt', 'Washer', 'Bracket', 'Hinge', 'Spring', 'Gasket', 'Clamp', 'Pulley', 'Sprocket']
+const items = [
+  'Rivet',
+  'Bolt',
+  'Washer',
+  'Bracket',
+  'Hinge',
+  'Spring',
+  'Gasket',
+  'Clamp',
+  'Pulley',
+  'Sprocket',
+]
 for (let id = 1; id <= 50; id++) {
   const cents = 99 + Math.floor(rand() * 20000)
   insertProduct.run(
@@ -53,7 +88,9 @@ for (let id = 1; id <= 50; id++) {
     `${pick(['Steel', 'Brass', 'Titanium', 'Nylon'])} ${pick(items)} ${id}`,
     `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`,
     Math.round(rand() * 5000) / 1000,
-    rand() < 0.9 ? new Date(Date.UTC(2019, 0, 1) + Math.floor(rand() * 2000) * 86400000).toISOString().slice(0, 10) : null,
+    rand() < 0.9
+      ? new Date(Date.UTC(2019, 0, 1) + Math.floor(rand() * 2000) * 86400000).toISOString().slice(0, 10)
+      : null,
   )
 }
 
@@ -63,7 +100,8 @@ db.transaction(() => {
   for (let id = 1; id <= 2000; id++) {
     const quantity = 1 + Math.floor(rand() * 5)
     const cents = quantity * (99 + Math.floor(rand() * 20000))
-    const at = Date.UTC(2025, 0, 1) + Math.floor(rand() * 365 * 86400) * 1000 + Math.floor(rand() * 1000000) / 1000
+    const at = Date.UTC(2025, 0, 1) + Math.floor(rand() * 365 * 86400) * 1000 +
+      Math.floor(rand() * 1000000) / 1000
     const ordered = new Date(at)
     const micros = String(Math.floor(rand() * 1000000)).padStart(6, '0')
     const status = pick(statuses)
@@ -78,7 +116,9 @@ db.transaction(() => {
       status === 'shipped' || status === 'delivered'
         ? new Date(at + 2 * 86400000).toISOString().slice(0, 10)
         : null,
-      rand() < 0.1 ? pick(['gift wrap, please', 'leave at the "back" door', 'call before\ndelivery', '']) : null,
+      rand() < 0.1
+        ? pick(['gift wrap, please', 'leave at the "back" door', 'call before\ndelivery', ''])
+        : null,
     )
   }
 })()

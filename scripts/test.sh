@@ -10,6 +10,7 @@ echo "== static checks"
 deno fmt --check
 deno lint
 tsc --noEmit -p .
+deno check mod.ts
 echo "== build"
 bun scripts/build.ts
 echo "== tests"
@@ -19,5 +20,6 @@ bun test --timeout 120000 "$@" 2>&1 | tee .test-output.log || status=$?
 pass=$(grep -Eo '^ *[0-9]+ pass$' .test-output.log | grep -Eo '[0-9]+' | tail -1 || true)
 fail=$(grep -Eo '^ *[0-9]+ fail$' .test-output.log | grep -Eo '[0-9]+' | tail -1 || true)
 skip=$(grep -Eo '^ *[0-9]+ skip$' .test-output.log | grep -Eo '[0-9]+' | tail -1 || true)
+bun scripts/scan-secrets.ts || status=1
 echo "${pass:-0} passed, ${fail:-0} failed, ${skip:-0} skipped"
 exit $status

@@ -19,7 +19,11 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 
 const { values: args } = parseArgs({
-  options: { rows: { type: 'string', default: '5000000' }, runs: { type: 'string', default: '2' }, source: { type: 'boolean' } },
+  options: {
+    rows: { type: 'string', default: '5000000' },
+    runs: { type: 'string', default: '2' },
+    source: { type: 'boolean' },
+  },
 })
 const rows = Number(args.rows)
 const runs = Number(args.runs)
@@ -97,8 +101,10 @@ exports:
 }
 
 const cases: [string, () => Sample][] = [
-  ['psql \\copy csv > /dev/null', () =>
-    measure([...PSQL, '-c', `\\copy (select * from ${table}) to '/dev/null' csv`])],
+  [
+    'psql \\copy csv > /dev/null',
+    () => measure([...PSQL, '-c', `\\copy (select * from ${table}) to '/dev/null' csv`]),
+  ],
   ['rivet parquet zstd', rivetCase('parquet')],
   ['rivet csv', rivetCase('csv')],
 ]
@@ -120,9 +126,9 @@ try {
     console.log(
       `| ${name} | ${s.wall.toFixed(2)} | ${walls.map((w) => w.toFixed(2)).join(' / ')} | ${
         Math.round(rows / s.wall).toLocaleString('en-US')
-      } | ${s.bytes ? (s.bytes / MB).toFixed(1) : '-'} | ${s.bytes ? (s.bytes / MB / s.wall).toFixed(1) : '-'} | ${
-        (s.rssKb / 1024).toFixed(0)
-      } | ${(s.wall / reference).toFixed(2)} |`,
+      } | ${s.bytes ? (s.bytes / MB).toFixed(1) : '-'} | ${
+        s.bytes ? (s.bytes / MB / s.wall).toFixed(1) : '-'
+      } | ${(s.rssKb / 1024).toFixed(0)} | ${(s.wall / reference).toFixed(2)} |`,
     )
   }
 } finally {

@@ -30,7 +30,11 @@ export const CONFIG_OPTIONS = {
 export type Values = Record<string, string | boolean | string[] | undefined>
 
 /** Parses `argv` for a command; unknown options and missing values are usage errors. */
-export function parse(command: string, argv: string[], options: Options): { values: Values; positionals: string[] } {
+export function parse(
+  command: string,
+  argv: string[],
+  options: Options,
+): { values: Values; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({
       args: argv,

@@ -42,14 +42,16 @@ export const checkCommand: Command = {
     const text = reports.map((r) => {
       const width = Math.max(...r.columns.map((c) => c.name.length), 4)
       const lines = r.columns.map((c) =>
-        `  ${c.name.padEnd(width)}  ${c.source_type.padEnd(28)} -> ${(c.output_type ?? '?').padEnd(16)} ${c.fidelity}${
-          c.hint ? `  (${c.hint})` : ''
-        }`
+        `  ${c.name.padEnd(width)}  ${c.source_type.padEnd(28)} -> ${
+          (c.output_type ?? '?').padEnd(16)
+        } ${c.fidelity}${c.hint ? `  (${c.hint})` : ''}`
       )
       const estimate = r.estimated_rows === null ? 'unknown' : `~${r.estimated_rows.toLocaleString('en-US')}`
       return `${r.name}: ${estimate} rows\n${lines.join('\n')}`
     }).join('\n\n')
-    const unsupported = reports.flatMap((r) => r.columns.filter((c) => c.fidelity === 'unsupported').map((c) => ({ r, c })))
+    const unsupported = reports.flatMap((r) =>
+      r.columns.filter((c) => c.fidelity === 'unsupported').map((c) => ({ r, c }))
+    )
     const document: CheckDocument = {
       rivet_version: VERSION,
       status: unsupported.length ? 'failed' : 'succeeded',

@@ -2,7 +2,7 @@
  * What the config-reading commands share: loading the config with `-p` and the environment,
  * choosing exports with `-e`, and opening and always closing the source.
  */
-import { type LoadedConfig, loadConfig, resolvePath } from '../config/load.ts'
+import { loadConfig, type LoadedConfig, resolvePath } from '../config/load.ts'
 import type { ExportConfig } from '../config/schema.ts'
 import { configError } from '../errors.ts'
 import { closest } from '../config/suggest.ts'

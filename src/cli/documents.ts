@@ -20,7 +20,7 @@ const exportResult = z.strictObject({
   rows: z.number().int(),
   bytes: z.number().int(),
   parts: z.number().int(),
-  location: z.string().describe('where the export\'s files went (directory, bucket/prefix, or stdout)'),
+  location: z.string().describe("where the export's files went (directory, bucket/prefix, or stdout)"),
   manifest: z.string().nullable().describe('the manifest path relative to location; null for stdout'),
   duration_ms: z.number().int(),
 })

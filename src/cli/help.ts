@@ -19,16 +19,25 @@ export function overview(commands: Command[]): string {
     '  -h, --help                          help for a command',
     '  --version                           print the version',
     '',
-    'Run `rivet help <command>` for a command\'s options.',
+    "Run `rivet help <command>` for a command's options.",
   ].join('\n')
 }
 
 /** Help for one command. */
 export function commandHelp(command: Command): string {
   const options = Object.entries(command.options).map(([name, o]) =>
-    `  ${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ' VALUE' : ''}${o.multiple ? ' (repeatable)' : ''}`
+    `  ${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ' VALUE' : ''}${
+      o.multiple ? ' (repeatable)' : ''
+    }`
   )
-  return [`rivet ${command.name}: ${command.summary}`, '', `Usage: ${command.usage}`, '', 'Options:', ...options].join(
+  return [
+    `rivet ${command.name}: ${command.summary}`,
+    '',
+    `Usage: ${command.usage}`,
+    '',
+    'Options:',
+    ...options,
+  ].join(
     '\n',
   )
 }

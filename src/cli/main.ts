@@ -6,7 +6,7 @@
 import { asRivetError, configError, Exit, interruptedError } from '../errors.ts'
 import { Logger } from '../log/logger.ts'
 import { redact } from '../log/redact.ts'
-import { stdout } from '../runtime/io.ts'
+import { stderr, stdout } from '../runtime/io.ts'
 import { onInterrupt, runtimeName } from '../runtime/process.ts'
 import { VERSION } from '../version.ts'
 import { logSettings, parse } from './args.ts'
@@ -41,7 +41,8 @@ export async function main(argv: string[]): Promise<number> {
     return Exit.ok
   }
 
-  let logger = new Logger()
+  // Until the command's own flags are parsed, log as they would most likely ask.
+  let logger = new Logger('info', stderr.isTTY ? 'text' : 'json')
   let json = argv.includes('--json')
   const controller = new AbortController()
   const removeInterrupt = onInterrupt((signal) => controller.abort(interruptedError(signal)))
@@ -49,7 +50,10 @@ export async function main(argv: string[]): Promise<number> {
     const command = all.find((c) => c.name === name)
     if (!command) {
       const guess = closest(name, all.map((c) => c.name))
-      throw configError(`unknown command "${name}"${guess ? `; did you mean "${guess}"?` : ''}; see rivet help`, 'USAGE')
+      throw configError(
+        `unknown command "${name}"${guess ? `; did you mean "${guess}"?` : ''}; see rivet help`,
+        'USAGE',
+      )
     }
     const { values, positionals } = parse(command.name, rest, command.options)
     if (values.help) {

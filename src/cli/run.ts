@@ -1,6 +1,6 @@
 /** `rivet run`: run every export of a config (or the ones named with -e). */
 import { resolvePath } from '../config/load.ts'
-import { asRivetError } from '../errors.ts'
+import { asRivetError, configError } from '../errors.ts'
 import { planExport } from '../pipeline/plan.ts'
 import { type ExportResult, runExport } from '../pipeline/run.ts'
 import { typeName } from '../types/output.ts'
@@ -18,6 +18,14 @@ export const runCommand: Command = {
   async run({ values, logger, signal }) {
     const loaded = await loadFromArgs('run', values)
     const exports = selectExports(loaded, values)
+    const toStdout = exports.filter((e) => (e.destination ?? loaded.config.destination)?.type === 'stdout')
+    if (toStdout.length && (values.json || exports.length > 1) && !values['dry-run']) {
+      throw configError(
+        `export ${toStdout[0].name} writes to stdout, which must then carry nothing else: ` +
+          'run it alone (-e NAME) and without --json',
+        'USAGE',
+      )
+    }
     if (values['dry-run']) {
       return await withSource(loaded, async (source) => {
         const document: RunDocument = { rivet_version: VERSION, status: 'dry-run', exports: [] }
@@ -28,10 +36,16 @@ export const runCommand: Command = {
             query: plan.query,
             format: plan.formatName,
             compression: plan.compression,
-            columns: plan.columns.map((c) => ({ name: c.name, source_type: c.sourceType, output_type: typeName(c.type) })),
+            columns: plan.columns.map((c) => ({
+              name: c.name,
+              source_type: c.sourceType,
+              output_type: typeName(c.type),
+            })),
           })
         }
-        const text = document.exports.map((p) => `${p.name}: ${p.columns.length} columns -> ${p.format} (${p.compression})`)
+        const text = document.exports.map((p) =>
+          `${p.name}: ${p.columns.length} columns -> ${p.format} (${p.compression})`
+        )
         return { document, text: text.join('\n') }
       })
     }

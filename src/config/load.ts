@@ -31,7 +31,9 @@ export async function loadConfig(file: string, vars: Variables): Promise<LoadedC
   } catch (error) {
     const code = (error as { code?: string }).code
     throw configError(
-      code === 'ENOENT' ? `config file ${file} not found` : `cannot read config file ${file}: ${code ?? error}`,
+      code === 'ENOENT'
+        ? `config file ${file} not found`
+        : `cannot read config file ${file}: ${code ?? error}`,
       'CONFIG_NOT_FOUND',
     )
   }
@@ -100,7 +102,7 @@ function allKeys(): Set<string> {
   const walk = (node: unknown) => {
     if (!node || typeof node !== 'object') return
     const props = (node as { properties?: Record<string, unknown> }).properties
-    if (props) for (const k of Object.keys(props)) keys.add(k)
+    if (props) { for (const k of Object.keys(props)) keys.add(k) }
     for (const v of Object.values(node)) walk(v)
   }
   walk(configJsonSchema())
@@ -143,9 +145,9 @@ function describeIssue(
     return `${locate(path)}: ${name} is ${JSON.stringify(got)}; expected one of ${options}${hint}`
   }
   if (issue.code === 'invalid_type') {
-    return `${locate(path)}: ${name} must be ${issue.expected === 'object' ? 'a mapping' : `a ${issue.expected}`}, not ${
-      JSON.stringify(issue.input)
-    }`
+    return `${locate(path)}: ${name} must be ${
+      issue.expected === 'object' ? 'a mapping' : `a ${issue.expected}`
+    }, not ${JSON.stringify(issue.input)}`
   }
   if (issue.code === 'too_small' && issue.origin === 'array') {
     return `${locate(path)}: ${name} must list at least ${issue.minimum} item(s)`

@@ -6,18 +6,25 @@ import { z } from 'zod'
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable')
 
-const size = z.union([z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/i), z.number().int().positive()])
+const size = z.union([
+  z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/i),
+  z.number().int().positive(),
+])
   .describe('a size such as 256MB (KB/MB/GB are powers of 1024) or a number of bytes')
 
 const tls = z.strictObject({
   mode: z.enum(['disable', 'require', 'verify-ca', 'verify-full'])
-    .describe('disable: plain; require: encrypted, unverified; verify-ca: CA checked; verify-full: CA and host name checked'),
+    .describe(
+      'disable: plain; require: encrypted, unverified; verify-ca: CA checked; verify-full: CA and host name checked',
+    ),
   ca_file: z.string().optional().describe('PEM file with the CA certificate(s) to trust'),
 })
 
 const serverConnection = {
   url: z.string().optional().describe('connection URL without a password, e.g. postgres://user@host:5432/db'),
-  url_env: envName.optional().describe('environment variable holding the connection URL (may include a password)'),
+  url_env: envName.optional().describe(
+    'environment variable holding the connection URL (may include a password)',
+  ),
   host: z.string().optional(),
   port: z.number().int().min(1).max(65535).optional(),
   user: z.string().optional(),
@@ -41,7 +48,9 @@ export const sourceSchema = z.discriminatedUnion('type', [postgresSource, sqlite
 
 const localDestination = z.strictObject({
   type: z.literal('local'),
-  path: z.string().describe('output directory, relative to the config file; placeholders {export} {date} {run_id}'),
+  path: z.string().describe(
+    'output directory, relative to the config file; placeholders {export} {date} {run_id}',
+  ),
 })
 
 const stdoutDestination = z.strictObject({
@@ -92,19 +101,28 @@ export const configSchema = z.strictObject({
       ctx.addIssue({
         code: 'custom',
         path: ['source', 'url'],
-        message: 'must not contain a password: put it in an environment variable named by password_env, or use url_env',
+        message:
+          'must not contain a password: put it in an environment variable named by password_env, or use url_env',
       })
     }
   }
   const names = new Set<string>()
   config.exports.forEach((exp, i) => {
     if (names.has(exp.name)) {
-      ctx.addIssue({ code: 'custom', path: ['exports', i, 'name'], message: `"${exp.name}" is used by two exports` })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exports', i, 'name'],
+        message: `"${exp.name}" is used by two exports`,
+      })
     }
     names.add(exp.name)
     const what = [exp.table, exp.query, exp.query_file].filter((v) => v !== undefined).length
     if (what !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['exports', i], message: 'give exactly one of table, query or query_file' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exports', i],
+        message: 'give exactly one of table, query or query_file',
+      })
     }
     if (exp.format === 'csv' && exp.compression === 'snappy') {
       ctx.addIssue({

@@ -98,7 +98,9 @@ export class LocalDestination implements Destination {
 
   async remove(path: string): Promise<void> {
     await unlink(join(this.location, path)).catch((error) => {
-      if ((error as { code?: string }).code !== 'ENOENT') throw fsError(error, 'remove', join(this.location, path))
+      if ((error as { code?: string }).code !== 'ENOENT') {
+        throw fsError(error, 'remove', join(this.location, path))
+      }
     })
   }
 }

@@ -93,7 +93,13 @@ export function parquetSchema(columns: Column[]): SchemaElement[] {
     const repetition_type = column.nullable ? 'OPTIONAL' : 'REQUIRED'
     if (column.type.kind === 'list') {
       schema.push(
-        { name: column.name, repetition_type, num_children: 1, converted_type: 'LIST', logical_type: { type: 'LIST' } },
+        {
+          name: column.name,
+          repetition_type,
+          num_children: 1,
+          converted_type: 'LIST',
+          logical_type: { type: 'LIST' },
+        },
         { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
         { name: 'element', repetition_type: 'OPTIONAL', ...leafElement(column.type.element) },
       )
@@ -131,7 +137,9 @@ const encoder = new TextEncoder()
 function prepareColumn(type: OutputType, values: Value[]): Value[] {
   if (type.kind === 'json') return values.map((v) => typeof v === 'string' ? encoder.encode(v) : v)
   if (type.kind === 'list' && type.element.kind === 'json') {
-    return values.map((v) => Array.isArray(v) ? v.map((x) => typeof x === 'string' ? encoder.encode(x) : x) : v)
+    return values.map((v) =>
+      Array.isArray(v) ? v.map((x) => typeof x === 'string' ? encoder.encode(x) : x) : v
+    )
   }
   return values
 }

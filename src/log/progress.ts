@@ -18,7 +18,9 @@ export function formatBytes(bytes: number): string {
 
 function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds))
-  return `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`
+  return `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${
+    String(s % 60).padStart(2, '0')
+  }`
 }
 
 /** What the progress line reads from. */
@@ -28,13 +30,19 @@ export interface ProgressSource {
 }
 
 /** Starts redrawing a progress line for `label`; returns a function that clears it. */
-export function showProgress(label: string, totals: ProgressSource, estimate: number | undefined): () => void {
+export function showProgress(
+  label: string,
+  totals: ProgressSource,
+  estimate: number | undefined,
+): () => void {
   if (!stderr.isTTY) return () => {}
   const started = performance.now()
   const draw = () => {
     const seconds = (performance.now() - started) / 1000
     const rate = seconds > 0 ? totals.rows / seconds : 0
-    const eta = estimate && rate > 0 && estimate > totals.rows ? ` ETA ${formatDuration((estimate - totals.rows) / rate)}` : ''
+    const eta = estimate && rate > 0 && estimate > totals.rows
+      ? ` ETA ${formatDuration((estimate - totals.rows) / rate)}`
+      : ''
     const line = `${label}: ${totals.rows.toLocaleString('en-US')} rows  ${formatBytes(totals.bytes)}  ${
       Math.round(rate).toLocaleString('en-US')
     } rows/s${eta}`

@@ -28,7 +28,8 @@ export const manifestSchema = z.strictObject({
   started_at: z.iso.datetime(),
   finished_at: z.iso.datetime(),
   source: z.strictObject({ engine: z.string(), query: z.string() }),
-  cursor: z.strictObject({ column: z.string(), from: z.string().nullable(), to: z.string().nullable() }).nullable()
+  cursor: z.strictObject({ column: z.string(), from: z.string().nullable(), to: z.string().nullable() })
+    .nullable()
     .describe('the cursor range this run covered (incremental modes), else null'),
   format: z.enum(['parquet', 'csv']),
   compression: z.string(),

@@ -51,7 +51,9 @@ export function planColumns(exp: ExportConfig, described: DescribedColumn[]): Co
   for (const name of Object.keys(overrides)) {
     if (!names.has(name)) {
       throw configError(
-        `exports.${exp.name}.columns: "${name}" is not a column of the result; columns are ${[...names].join(', ')}`,
+        `exports.${exp.name}.columns: "${name}" is not a column of the result; columns are ${
+          [...names].join(', ')
+        }`,
       )
     }
   }

@@ -87,7 +87,9 @@ export async function runExport(
     stopProgress()
     const duration = Date.now() - startedAt.getTime()
     logger.info(
-      `export ${exp.name}: ${manifest.rows} rows in ${written.length} part(s), ${formatBytes(manifest.bytes)}`,
+      `export ${exp.name}: ${manifest.rows} rows in ${written.length} part(s), ${
+        formatBytes(manifest.bytes)
+      }`,
       { run_id: runId, duration_ms: duration },
     )
     return {

@@ -1,6 +1,7 @@
 /**
  * Building {@link ColumnBatch}es from driver rows: each value goes through its column's
- * converter once, and a value that cannot be stored exactly fails with the column named.
+ * converter once, and a value that cannot be stored exactly (or a NULL in a NOT NULL column)
+ * fails with the column named.
  */
 import { sourceError } from '../errors.ts'
 import { type Converter, converterFor, type DriverValue } from '../types/convert.ts'
@@ -46,6 +47,14 @@ export class BatchBuilder {
           `column "${column.name}" (${column.sourceType} -> ${typeName(column.type)}): ${
             (error as Error).message
           }; add a columns: override or cast it in the query`,
+          'VALUE_UNSUPPORTED',
+        )
+      }
+      if (value === null && !this.columns[c].nullable) {
+        // A REQUIRED Parquet column cannot hold it; say so rather than fail inside the encoder.
+        throw sourceError(
+          `column "${this.columns[c].name}" was described as NOT NULL but a row holds NULL; ` +
+            `coalesce it in the query`,
           'VALUE_UNSUPPORTED',
         )
       }

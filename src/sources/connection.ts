@@ -58,7 +58,8 @@ export function resolveServerConnection(
   let database = settings.database
   let password: Secret | undefined
   let tls: TlsConfig['mode'] | undefined = settings.tls?.mode
-  const urlText = settings.url ?? (settings.url_env ? requireEnv(settings.url_env, 'source.url_env') : undefined)
+  const urlText = settings.url ??
+    (settings.url_env ? requireEnv(settings.url_env, 'source.url_env') : undefined)
   if (urlText) {
     let url: URL
     try {
@@ -68,7 +69,9 @@ export function resolveServerConnection(
     }
     const scheme = url.protocol.replace(/:$/, '')
     if (!options.schemes.includes(scheme)) {
-      throw configError(`source URL scheme "${scheme}:" is not one of ${options.schemes.map((s) => s + ':').join(', ')}`)
+      throw configError(
+        `source URL scheme "${scheme}:" is not one of ${options.schemes.map((s) => s + ':').join(', ')}`,
+      )
     }
     if (url.password) password = new Secret(decodeURIComponent(url.password))
     host = url.hostname.replace(/^\[|\]$/g, '') || host
@@ -87,7 +90,9 @@ export function resolveServerConnection(
         'verify-full': 'verify-full',
       }
       tls = modes[sslmode]
-      if (!tls) throw configError(`source URL sslmode=${sslmode} is not one of ${Object.keys(modes).join(', ')}`)
+      if (!tls) {
+        throw configError(`source URL sslmode=${sslmode} is not one of ${Object.keys(modes).join(', ')}`)
+      }
     }
   }
   if (settings.password_env) password = new Secret(requireEnv(settings.password_env, 'source.password_env'))

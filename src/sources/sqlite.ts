@@ -45,7 +45,11 @@ export class SqliteSource implements Source {
     try {
       return new SqliteSource(await openSqlite(path), path)
     } catch (error) {
-      throw sourceError(`cannot open SQLite database ${path}: ${(error as Error).message}`, 'SOURCE_UNREACHABLE', error)
+      throw sourceError(
+        `cannot open SQLite database ${path}: ${(error as Error).message}`,
+        'SOURCE_UNREACHABLE',
+        error,
+      )
     }
   }
 
@@ -69,7 +73,9 @@ export class SqliteSource implements Source {
         }
       }))
     } catch (error) {
-      return Promise.reject(sourceError(`SQLite ${this.target}: ${(error as Error).message}`, 'SOURCE_QUERY', error))
+      return Promise.reject(
+        sourceError(`SQLite ${this.target}: ${(error as Error).message}`, 'SOURCE_QUERY', error),
+      )
     }
   }
 
@@ -87,7 +93,9 @@ export class SqliteSource implements Source {
           if (next.done) break
           chunk.push(next.value)
         }
-        return chunk.length ? { done: false as const, value: chunk } : { done: true as const, value: undefined }
+        return chunk.length
+          ? { done: false as const, value: chunk }
+          : { done: true as const, value: undefined }
       },
       return() {
         rows.return?.()

@@ -79,7 +79,9 @@ function stringConverter(): Converter {
   return (value) => {
     if (typeof value === 'string') return value
     if (value instanceof Uint8Array) return decoder.decode(value)
-    if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value)
+    if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
+      return String(value)
+    }
     return wrongKind(value, 'string')
   }
 }
@@ -111,7 +113,9 @@ function decimalConverter(precision: number, scale: number): Converter {
   return (value) => {
     if (typeof value === 'bigint') return parseDecimal(value.toString(), precision, scale)
     // A JS number's shortest round-trip text is the value the source stored (e.g. SQLite REAL).
-    if (typeof value === 'number' && Number.isFinite(value)) return parseDecimal(String(value), precision, scale)
+    if (typeof value === 'number' && Number.isFinite(value)) {
+      return parseDecimal(String(value), precision, scale)
+    }
     if (typeof value === 'string') return parseDecimal(value, precision, scale)
     return wrongKind(value, `decimal(${precision},${scale})`)
   }
@@ -119,6 +123,30 @@ function decimalConverter(precision: number, scale: number): Converter {
 
 function textOnly(parse: (text: string) => Value, type: string): Converter {
   return (value) => typeof value === 'string' ? parse(value) : wrongKind(value, type)
+}
+
+// Parquet stores days in an INT32 and microseconds in an INT64. PostgreSQL's dates fit, its
+// timestamps reach past 294247-01-10; text from other sources can hold any year.
+function dateConverter(): Converter {
+  const [min, max] = intRanges.true32.map(Number)
+  return textOnly((text) => {
+    const days = parseDate(text)
+    if (days < min || days > max) {
+      throw new RangeError(`${text} is beyond the 32-bit day range of a Parquet date`)
+    }
+    return days
+  }, 'date')
+}
+
+function timestampConverter(type: string): Converter {
+  const [min, max] = intRanges.true64
+  return textOnly((text) => {
+    const micros = parseTimestamp(text)
+    if (micros < min || micros > max) {
+      throw new RangeError(`${text} is beyond the 64-bit microsecond range of a Parquet timestamp`)
+    }
+    return micros
+  }, type)
 }
 
 /** The converter for values of an output type. NULL (null or undefined) is always null. */
@@ -147,11 +175,11 @@ function baseConverter(type: OutputType): Converter {
     case 'uuid':
       return uuidConverter()
     case 'date':
-      return textOnly(parseDate, 'date')
+      return dateConverter()
     case 'time':
       return textOnly(parseTime, 'time')
     case 'timestamp':
-      return textOnly(parseTimestamp, type.utc ? 'timestamptz' : 'timestamp')
+      return timestampConverter(type.utc ? 'timestamptz' : 'timestamp')
     case 'list': {
       const element = converterFor(type.element)
       return (value) => {

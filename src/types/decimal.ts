@@ -11,27 +11,26 @@ const decimalRe = /^([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/
 export function parseDecimal(text: string, precision: number, scale: number): bigint {
   const m = decimalRe.exec(text.trim())
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new RangeError(`"${text}" is not a decimal number`)
-  let digits = (m[2] ?? '') + (m[3] ?? '')
+  const digits = ((m[2] ?? '') + (m[3] ?? '')).replace(/^0+/, '')
+  if (digits === '') return 0n
   // Position of the decimal point counted from the right end of `digits`.
-  let fraction = (m[3] ?? '').length - Number(m[4] ?? 0)
-  if (fraction < 0) {
-    digits += '0'.repeat(-fraction)
-    fraction = 0
-  }
-  if (fraction > scale) {
-    const dropped = digits.slice(digits.length - (fraction - scale))
-    if (/[^0]/.test(dropped)) {
-      throw new RangeError(`${text} has more than ${scale} decimal places and cannot be stored exactly`)
-    }
-    digits = digits.slice(0, digits.length - (fraction - scale))
-  } else {
-    digits += '0'.repeat(scale - fraction)
-  }
-  const unscaled = BigInt(digits || '0')
-  if (unscaled.toString().length > precision && unscaled !== 0n) {
+  const fraction = (m[3] ?? '').length - Number(m[4] ?? 0)
+  // Checked before any padding, so an exponent like 1e999999999 fails instead of filling memory.
+  if (digits.length - fraction + scale > precision) {
     throw new RangeError(`${text} does not fit decimal(${precision},${scale})`)
   }
-  return m[1] === '-' ? -unscaled : unscaled
+  let unscaled = digits
+  if (fraction > scale) {
+    const keep = Math.max(digits.length - (fraction - scale), 0)
+    if (/[^0]/.test(digits.slice(keep))) {
+      throw new RangeError(`${text} has more than ${scale} decimal places and cannot be stored exactly`)
+    }
+    unscaled = digits.slice(0, keep)
+  } else {
+    unscaled += '0'.repeat(scale - fraction)
+  }
+  const value = BigInt(unscaled)
+  return m[1] === '-' ? -value : value
 }
 
 /** Formats an unscaled integer with `scale` fractional digits: `(-1250n, 2)` -> `-12.50`. */

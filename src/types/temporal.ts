@@ -22,7 +22,9 @@ export function civilFromDays(days: number): [year: number, month: number, day: 
   const z = days + 719468
   const era = Math.floor(z / 146097)
   const doe = z - era * 146097
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365)
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  )
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
   const mp = Math.floor((5 * doy + 2) / 153)
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1
@@ -51,13 +53,30 @@ function checkRange(value: number, min: number, max: number, text: string): void
   if (value < min || value > max) throw new RangeError(`"${text}" is not a valid date or time`)
 }
 
+const monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** Rejects a day past the end of its month, which the day arithmetic would roll into the next. */
+function checkDay(y: number, month: number, day: number, text: string): void {
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
+  checkRange(month, 1, 12, text)
+  checkRange(day, 1, month === 2 && leap ? 29 : monthDays[month - 1], text)
+}
+
+/** PostgreSQL's `infinity` and `-infinity` have no counterpart in Parquet or ISO 8601. */
+function notParsed(text: string, kind: string, format: string): RangeError {
+  if (/^-?infinity$/.test(text)) {
+    return new RangeError(`${text} is an unbounded ${kind}, which has no ${kind} value`)
+  }
+  return new RangeError(`"${text}" is not a ${kind} (${format})`)
+}
+
 /** Parses `YYYY-MM-DD` (optionally ` BC`) into days since 1970-01-01. */
 export function parseDate(text: string): number {
   const m = dateRe.exec(text)
-  if (!m) throw new RangeError(`"${text}" is not a date (YYYY-MM-DD)`)
-  checkRange(Number(m[2]), 1, 12, text)
-  checkRange(Number(m[3]), 1, 31, text)
-  return daysFromCivil(year(m[1], m[4]), Number(m[2]), Number(m[3]))
+  if (!m) throw notParsed(text, 'date', 'YYYY-MM-DD')
+  const y = year(m[1], m[4])
+  checkDay(y, Number(m[2]), Number(m[3]), text)
+  return daysFromCivil(y, Number(m[2]), Number(m[3]))
 }
 
 /** Parses `HH:MM[:SS[.ffffff]]` into microseconds since midnight. `24:00:00` is allowed. */
@@ -67,14 +86,20 @@ export function parseTime(text: string): bigint {
   checkRange(Number(m[1]), 0, 24, text)
   checkRange(Number(m[2]), 0, 59, text)
   checkRange(Number(m[3] ?? 0), 0, 60, text)
-  return (BigInt(m[1]) * 3600n + BigInt(m[2]) * 60n + BigInt(m[3] ?? 0)) * 1_000_000n + fractionMicros(m[4])
+  const micros = (BigInt(m[1]) * 3600n + BigInt(m[2]) * 60n + BigInt(m[3] ?? 0)) * 1_000_000n +
+    fractionMicros(m[4])
+  // 24:00:00 is the end of the day; nothing lies past it.
+  if (micros > MICROS_PER_DAY) throw new RangeError(`"${text}" is not a valid time`)
+  return micros
 }
 
 function offsetSeconds(offset: string | undefined): number {
   if (!offset || offset === 'Z') return 0
   const sign = offset[0] === '-' ? -1 : 1
   const digits = offset.slice(1).replace(/:/g, '')
-  return sign * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2, 4) || 0) * 60 + Number(digits.slice(4, 6) || 0))
+  return sign *
+    (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2, 4) || 0) * 60 +
+      Number(digits.slice(4, 6) || 0))
 }
 
 /**
@@ -83,13 +108,13 @@ function offsetSeconds(offset: string | undefined): number {
  */
 export function parseTimestamp(text: string): bigint {
   const m = stampRe.exec(text)
-  if (!m) throw new RangeError(`"${text}" is not a timestamp (YYYY-MM-DD HH:MM:SS.ffffff)`)
-  checkRange(Number(m[2]), 1, 12, text)
-  checkRange(Number(m[3]), 1, 31, text)
+  if (!m) throw notParsed(text, 'timestamp', 'YYYY-MM-DD HH:MM:SS.ffffff')
+  const y = year(m[1], m[9])
+  checkDay(y, Number(m[2]), Number(m[3]), text)
   checkRange(Number(m[4]), 0, 24, text)
   checkRange(Number(m[5]), 0, 59, text)
   checkRange(Number(m[6] ?? 0), 0, 60, text)
-  const days = daysFromCivil(year(m[1], m[9]), Number(m[2]), Number(m[3]))
+  const days = daysFromCivil(y, Number(m[2]), Number(m[3]))
   const seconds = Number(m[4]) * 3600 + Number(m[5]) * 60 + Number(m[6] ?? 0) - offsetSeconds(m[8])
   return BigInt(days) * MICROS_PER_DAY + BigInt(seconds) * 1_000_000n + fractionMicros(m[7])
 }
@@ -114,7 +139,9 @@ export function formatDate(days: number): string {
 export function formatTime(micros: bigint): string {
   const total = Number(micros / 1_000_000n)
   const frac = Number(micros % 1_000_000n)
-  return `${pad(Math.floor(total / 3600), 2)}:${pad(Math.floor(total / 60) % 60, 2)}:${pad(total % 60, 2)}.${pad(frac, 6)}`
+  return `${pad(Math.floor(total / 3600), 2)}:${pad(Math.floor(total / 60) % 60, 2)}:${pad(total % 60, 2)}.${
+    pad(frac, 6)
+  }`
 }
 
 /** Formats microseconds since the epoch as ISO 8601, with `Z` when the value is UTC. */

@@ -103,11 +103,13 @@ const cases: Case[] = [
       `source:\n  type: postgres\n  url: ${PG}\ndestination: { type: local, path: ${out} }\nexports:\n  - name: small\n    table: rivet_e2e_small\n`,
     exit: 3,
     code: 'UNSUPPORTED_TYPE',
-    message: /column "total" \(numeric\): numeric without precision: add an override, e\.g\. columns: \{ total: "decimal\(38,9\)" \}/,
+    message:
+      /column "total" \(numeric\): numeric without precision: add an override, e\.g\. columns: \{ total: "decimal\(38,9\)" \}/,
   },
   {
     name: 'an unknown role is an auth error',
-    yaml: (out) => `source:\n  type: postgres\n  url: postgres://no_such_role_x@127.0.0.1:5432/test\n${exportBlock(out)}`,
+    yaml: (out) =>
+      `source:\n  type: postgres\n  url: postgres://no_such_role_x@127.0.0.1:5432/test\n${exportBlock(out)}`,
     exit: 4,
     code: 'AUTH_FAILED',
     message: /rejected the login: role "no_such_role_x" does not exist/,
@@ -152,7 +154,8 @@ describe.each(runtimes)('run errors on %s', (runtime) => {
 
       const doc = JSON.parse(result.stdout)
       expect(doc.error).toEqual({ code: c.code, exit: c.exit, message: errors[0].msg })
-      expect(doc.status === undefined ? errorDocumentSchema.parse(doc) : runDocumentSchema.parse(doc)).toBeTruthy()
+      expect(doc.status === undefined ? errorDocumentSchema.parse(doc) : runDocumentSchema.parse(doc))
+        .toBeTruthy()
       expect(listFiles(dir).filter((f) => f !== 'rivet.yaml')).toEqual([])
       if (c.secret) expect(result.stdout + result.stderr).not.toContain(c.secret)
     })

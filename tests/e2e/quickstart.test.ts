@@ -7,7 +7,7 @@ import { describe, expect, test } from 'bun:test'
 import { cpSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { manifestSchema } from '../../src/pipeline/manifest.ts'
-import { ROOT, rivet, type Runtime } from '../helpers/cli.ts'
+import { rivet, ROOT, type Runtime } from '../helpers/cli.ts'
 import { listFiles, tempDir } from '../helpers/files.ts'
 import { duck, duckTypes } from '../helpers/parquet.ts'
 
@@ -63,13 +63,14 @@ describe.each(runtimes)('quickstart on %s', (runtime) => {
          from read_parquet('${parquet}') o order by o.id`,
     )
     const db = new Database(join(ROOT, 'examples', 'quickstart.db'), { readonly: true })
-    const source = db.query('select id, amount, ordered_at, shipped_on, note from orders order by id').all() as {
-      id: number
-      amount: number
-      ordered_at: string
-      shipped_on: string | null
-      note: string | null
-    }[]
+    const source = db.query('select id, amount, ordered_at, shipped_on, note from orders order by id')
+      .all() as {
+        id: number
+        amount: number
+        ordered_at: string
+        shipped_on: string | null
+        note: string | null
+      }[]
     db.close()
     expect(exported).toEqual(source.map((r) => ({
       id: String(r.id),

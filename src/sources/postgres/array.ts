@@ -7,18 +7,24 @@
 export function parsePgArray(text: string): (string | null)[] {
   // Arrays with explicit bounds look like `[0:2]={...}`: the bounds do not change the values.
   const body = text.startsWith('[') ? text.slice(text.indexOf('=') + 1) : text
-  if (body[0] !== '{' || body[body.length - 1] !== '}') throw new RangeError(`"${text.slice(0, 40)}" is not an array`)
+  if (body[0] !== '{' || body[body.length - 1] !== '}') {
+    throw new RangeError(`"${text.slice(0, 40)}" is not an array`)
+  }
   const out: (string | null)[] = []
   let i = 1
   const end = body.length - 1
   if (i === end) return out
   while (i <= end) {
-    if (body[i] === '{') throw new RangeError('multi-dimensional arrays are not supported; unnest or cast to text')
+    if (body[i] === '{') {
+      throw new RangeError('multi-dimensional arrays are not supported (Parquet LIST has one dimension)')
+    }
     if (body[i] === '"') {
       let value = ''
       i++
       while (body[i] !== '"') {
         if (body[i] === '\\') i++
+        // Text that ends inside quotes is not PostgreSQL's output; stop rather than read past it.
+        if (i >= end) throw new RangeError(`"${text.slice(0, 40)}" is not an array`)
         value += body[i++]
       }
       out.push(value)

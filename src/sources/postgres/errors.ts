@@ -20,7 +20,9 @@ export function pgError(error: unknown, target: string): RivetError {
   const code = e.code ?? ''
   if (networkCodes[code]) {
     return sourceError(
-      `cannot connect to PostgreSQL at ${target}: ${networkCodes[code]}; check host, port and that the server is running`,
+      `cannot connect to PostgreSQL at ${target}: ${
+        networkCodes[code]
+      }; check host, port and that the server is running`,
       'SOURCE_UNREACHABLE',
       error,
     )
@@ -34,7 +36,11 @@ export function pgError(error: unknown, target: string): RivetError {
     )
   }
   if (code === '42501') {
-    return authError(`PostgreSQL at ${target}: ${message}; grant the user SELECT on it`, 'PERMISSION_DENIED', error)
+    return authError(
+      `PostgreSQL at ${target}: ${message}; grant the user SELECT on it`,
+      'PERMISSION_DENIED',
+      error,
+    )
   }
   if (e.severity) {
     return sourceError(`PostgreSQL at ${target}: ${message} (SQLSTATE ${code})`, 'SOURCE_QUERY', error)

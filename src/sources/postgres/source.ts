@@ -46,7 +46,8 @@ function driverOptions(conn: ServerConnection): postgres.Options<Record<string, 
       DateStyle: 'ISO, YMD',
       TimeZone: 'UTC',
       IntervalStyle: 'iso_8601',
-      extra_float_digits: 1,
+      // Shortest round-trip float text on PostgreSQL 12+, and enough digits to be exact before.
+      extra_float_digits: 3,
       bytea_output: 'hex',
       lc_monetary: 'C',
     },
@@ -81,6 +82,8 @@ export class PostgresSource implements Source {
   readonly target: string
   private readonly sql: postgres.Sql<Record<string, never>>
   private readonly infos = new Map<string, PgColumnInfo[]>()
+  /** Queries that read a whole table, whose columns' NOT NULL holds for every row returned. */
+  private readonly tableQueries = new Set<string>()
 
   constructor(conn: ServerConnection) {
     this.target = conn.target
@@ -88,7 +91,9 @@ export class PostgresSource implements Source {
   }
 
   selectAll(table: string): string {
-    return `select * from ${quoteTableName(table, '"')}`
+    const query = `select * from ${quoteTableName(table, '"')}`
+    this.tableQueries.add(query)
+    return query
   }
 
   async describe(query: string): Promise<DescribedColumn[]> {
@@ -101,7 +106,11 @@ export class PostgresSource implements Source {
     if (cached) return cached
     try {
       const statement = await this.sql.unsafe(query).describe()
-      const notNull = await this.notNullColumns(statement.columns)
+      // Any other query may null a NOT NULL column (outer join, grouping sets), so its
+      // columns stay nullable.
+      const notNull = this.tableQueries.has(query)
+        ? await this.notNullColumns(statement.columns)
+        : statement.columns.map(() => false)
       // A temporary view keeps each column's type modifier (numeric precision), which the wire
       // protocol's row description carries but the driver drops. It is rolled back at once.
       let rows: PgColumnInfo[] = []

@@ -56,17 +56,33 @@ const byOid: Record<number, OutputType> = {
 }
 
 const castHints: Record<number, string> = {
-  1266: 'cast it in a query: {col}::time (drops the offset) or {col}::text',
+  1266: 'cast it in a query: {col}::time{array} (drops the offset) or {col}::text',
 }
 
 type Mapped = { type: OutputType } | { hint: string }
 
-function mapScalar(oid: number, formatted: string, category: string, column: string): Mapped {
+/** A column name as a YAML key, quoted unless it is a plain identifier. */
+function yamlKey(column: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(column) ? column : JSON.stringify(column)
+}
+
+/** A column name as a SQL identifier, quoted unless PostgreSQL would read it back unchanged. */
+function sqlIdent(column: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(column) ? column : `"${column.replaceAll('"', '""')}"`
+}
+
+/**
+ * Maps a scalar type, or an array's element type when `array` is set: the hints then name the
+ * override and cast for the whole array column (`list<...>`, `::type[]`).
+ */
+function mapScalar(oid: number, formatted: string, category: string, column: string, array: boolean): Mapped {
   if (oid === 1700) {
     const m = /^numeric\((\d+),(\d+)\)/.exec(formatted)
     if (m) return { type: { kind: 'decimal', precision: Number(m[1]), scale: Number(m[2]) } }
+    const override = array ? 'list<decimal(38,9)>' : 'decimal(38,9)'
     return {
-      hint: `numeric without precision: add an override, e.g. columns: { ${column}: "decimal(38,9)" } ` +
+      hint:
+        `numeric without precision: add an override, e.g. columns: { ${yamlKey(column)}: "${override}" } ` +
         `(or "string" to keep the text)`,
     }
   }
@@ -75,7 +91,7 @@ function mapScalar(oid: number, formatted: string, category: string, column: str
   // Enums, citext and other string-like and network types read back as their exact text.
   if (category === 'E' || category === 'S' || category === 'I') return { type: { kind: 'string' } }
   const hint = castHints[oid] ?? 'cast it in a query, e.g. {col}::text, or add a columns: override'
-  return { hint: hint.replaceAll('{col}', column) }
+  return { hint: hint.replaceAll('{col}', sqlIdent(column)).replaceAll('{array}', array ? '[]' : '') }
 }
 
 /** Maps one PostgreSQL column to its output type, or says why it can't be mapped exactly. */
@@ -88,10 +104,11 @@ export function describePgColumn(info: PgColumnInfo): DescribedColumn {
       info.formatted.replace(/\[\]$/, ''),
       info.elementCategory ?? '',
       info.name,
+      true,
     )
     mapped = 'type' in element ? { type: { kind: 'list', element: element.type } } : element
   } else {
-    mapped = mapScalar(info.oid, info.formatted, info.category, info.name)
+    mapped = mapScalar(info.oid, info.formatted, info.category, info.name, false)
   }
   if ('type' in mapped) return { ...base, type: mapped.type, fidelity: 'exact' }
   return { ...base, fidelity: 'unsupported', hint: mapped.hint }
