@@ -24,7 +24,8 @@ function driverOptions(conn: ServerConnection): postgres.Options<Record<string, 
     // verify-ca checks the chain but, unlike verify-full, not the host name.
     ssl = { rejectUnauthorized: true, ca: conn.ca, checkServerIdentity: () => undefined }
   }
-  if (conn.tls === 'verify-full') ssl = { rejectUnauthorized: true, ca: conn.ca, servername: conn.host }
+  // postgres.js sets the server name (SNI and the host name check) itself, and only for names, not IPs.
+  if (conn.tls === 'verify-full') ssl = { rejectUnauthorized: true, ca: conn.ca }
   return {
     host: conn.host,
     port: conn.port,
