@@ -18,8 +18,4 @@ export type { Column, OutputType } from './src/types/output.ts'
 export type { ColumnBatch, Value } from './src/types/values.ts'
 export { VERSION } from './src/version.ts'
 
-if (import.meta.main) {
-  const { main } = await import('./src/cli/main.ts')
-  const { args, exit } = await import('./src/runtime/process.ts')
-  exit(await main(args()))
-}
+if (import.meta.main) await import('./src/cli/bin.ts')

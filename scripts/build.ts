@@ -8,7 +8,7 @@ const extra = process.argv.slice(2)
 const outfile = extra.includes('--outfile') ? [] : ['--outfile', 'dist/rivet']
 const result = spawnSync(
   process.execPath,
-  ['build', '--compile', '--minify', 'mod.ts', ...outfile, ...extra],
+  ['build', '--compile', '--minify', 'src/cli/bin.ts', ...outfile, ...extra],
   {
     stdio: 'inherit',
   },
