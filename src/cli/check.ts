@@ -1,7 +1,7 @@
 /** `rivet check`: connect, describe each export's columns and output types, estimate rows. Writes nothing. */
 import { resolvePath } from '../config/load.ts'
-import { exportQuery } from '../pipeline/plan.ts'
-import { parseTypeName, typeName } from '../types/output.ts'
+import { columnOverride, exportQuery } from '../pipeline/plan.ts'
+import { typeName } from '../types/output.ts'
 import { VERSION } from '../version.ts'
 import { CONFIG_OPTIONS } from './args.ts'
 import type { Command } from './command.ts'
@@ -23,15 +23,15 @@ export const checkCommand: Command = {
         const query = await exportQuery(exp, source, (p) => resolvePath(loaded, p))
         const described = await source.describe(query)
         const columns = described.map((c) => {
-          const override = exp.columns?.[c.name]
-          const type = override ? parseTypeName(override, `exports.${exp.name}.columns.${c.name}`) : c.type
+          const override = columnOverride(exp, c.name).type
+          const type = override ?? c.type
           return {
             name: c.name,
             source_type: c.sourceType,
             output_type: type ? typeName(type) : null,
             fidelity: override ? 'exact' as const : c.fidelity,
             nullable: c.nullable,
-            ...(override ? { override } : {}),
+            ...(override ? { override: typeName(override) } : {}),
             ...(c.hint && !override ? { hint: c.hint } : {}),
           }
         })

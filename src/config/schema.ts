@@ -38,13 +38,28 @@ const postgresSource = z.strictObject({
   ...serverConnection,
 })
 
+const mysqlSource = z.strictObject({
+  type: z.literal('mysql').describe('MySQL and MariaDB'),
+  ...serverConnection,
+})
+
+const sqlserverSource = z.strictObject({
+  type: z.literal('sqlserver'),
+  ...serverConnection,
+})
+
 const sqliteSource = z.strictObject({
   type: z.literal('sqlite'),
   path: z.string().describe('database file, relative to the config file'),
 })
 
 /** Where rows come from. */
-export const sourceSchema = z.discriminatedUnion('type', [postgresSource, sqliteSource])
+export const sourceSchema = z.discriminatedUnion('type', [
+  postgresSource,
+  mysqlSource,
+  sqlserverSource,
+  sqliteSource,
+])
 
 const localDestination = z.strictObject({
   type: z.literal('local'),
@@ -72,7 +87,17 @@ const exportSchema = z.strictObject({
   max_file_size: size.optional().describe('roll to a new part file past this size'),
   row_group_size: size.optional()
     .describe('parquet row group target: bytes (e.g. 64MB) or a plain number of rows'),
-  columns: z.record(z.string(), z.string()).optional()
+  columns: z.record(
+    z.string(),
+    z.union([
+      z.string(),
+      z.strictObject({
+        type: z.string().optional().describe('output type, as in the short form'),
+        zero_dates: z.enum(['error', 'as_null']).optional()
+          .describe("MySQL zero dates ('0000-00-00'): fail the run (default) or write NULL"),
+      }),
+    ]),
+  ).optional()
     .describe('per-column output type override, e.g. { amount: "decimal(38,9)" }'),
   destination: destinationSchema.optional().describe('overrides the top-level destination for this export'),
 })
@@ -88,7 +113,7 @@ export const configSchema = z.strictObject({
   }).optional(),
 }).superRefine((config, ctx) => {
   const source = config.source
-  if (source.type === 'postgres') {
+  if (source.type !== 'sqlite') {
     const ways = [source.url, source.url_env, source.host].filter((v) => v !== undefined).length
     if (ways !== 1) {
       ctx.addIssue({

@@ -11,7 +11,7 @@ import { type CsvCompression, csvFormat } from '../formats/csv.ts'
 import type { Format } from '../formats/format.ts'
 import { parquetFormat, type RowGroupTarget } from '../formats/parquet.ts'
 import type { Source } from '../sources/source.ts'
-import { type Column, type DescribedColumn, parseTypeName } from '../types/output.ts'
+import { type Column, type DescribedColumn, type OutputType, parseTypeName } from '../types/output.ts'
 
 /** Default Parquet row group target: bounds memory while keeping row groups useful to readers. */
 export const DEFAULT_ROW_GROUP_BYTES = 32 * 1024 * 1024
@@ -57,16 +57,34 @@ export function planColumns(exp: ExportConfig, described: DescribedColumn[]): Co
       )
     }
   }
-  const unsupported = described.filter((c) => !c.type && !overrides[c.name])
+  const unsupported = described.filter((c) => !c.type && !columnOverride(exp, c.name).type)
   if (unsupported.length) {
     const list = unsupported.map((c) => `column "${c.name}" (${c.sourceType}): ${c.hint}`).join('; ')
     throw sourceError(`export ${exp.name}: ${list}`, 'UNSUPPORTED_TYPE')
   }
   return described.map((c) => {
-    const override = overrides[c.name]
-    const type = override ? parseTypeName(override, `exports.${exp.name}.columns.${c.name}`) : c.type!
-    return { name: c.name, sourceType: c.sourceType, type, nullable: c.nullable }
+    const override = columnOverride(exp, c.name)
+    return {
+      name: c.name,
+      sourceType: c.sourceType,
+      type: override.type ?? c.type!,
+      nullable: c.nullable || override.zeroDatesAsNull,
+      ...(override.zeroDatesAsNull ? { zeroDatesAsNull: true } : {}),
+    }
   })
+}
+
+/** A column's `columns:` entry, in either form, with its type parsed. */
+export function columnOverride(
+  exp: ExportConfig,
+  name: string,
+): { type?: OutputType; zeroDatesAsNull: boolean } {
+  const entry = exp.columns?.[name]
+  const spec = typeof entry === 'string' ? { type: entry } : entry ?? {}
+  return {
+    type: spec.type ? parseTypeName(spec.type, `exports.${exp.name}.columns.${name}`) : undefined,
+    zeroDatesAsNull: 'zero_dates' in spec && spec.zero_dates === 'as_null',
+  }
 }
 
 function rowGroupTarget(exp: ExportConfig): RowGroupTarget {

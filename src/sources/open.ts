@@ -15,6 +15,24 @@ export async function openSource(config: SourceConfig, resolvePath: (p: string) 
       const { PostgresSource } = await import('./postgres/source.ts')
       return new PostgresSource(conn)
     }
+    case 'mysql': {
+      const conn = resolveServerConnection(config, {
+        schemes: ['mysql', 'mariadb'],
+        defaultPort: 3306,
+        resolvePath,
+      })
+      const { MysqlSource } = await import('./mysql/source.ts')
+      return new MysqlSource(conn)
+    }
+    case 'sqlserver': {
+      const conn = resolveServerConnection(config, {
+        schemes: ['sqlserver', 'mssql'],
+        defaultPort: 1433,
+        resolvePath,
+      })
+      const { SqlServerSource } = await import('./sqlserver/source.ts')
+      return new SqlServerSource(conn)
+    }
     case 'sqlite': {
       const { SqliteSource } = await import('./sqlite.ts')
       return SqliteSource.open(resolvePath(config.path))

@@ -31,6 +31,8 @@ export interface Column {
   sourceType: string
   type: OutputType
   nullable: boolean
+  /** MySQL zero dates (`0000-00-00`) become NULL instead of failing the run. */
+  zeroDatesAsNull?: boolean
 }
 
 /** A source column before the plan is checked: the type may be missing (unsupported). */

@@ -1,16 +1,7 @@
 /** PostgreSQL and connection errors -> rivet errors with the spec's exit codes. */
 import { authError, RivetError, sourceError } from '../../errors.ts'
 import { redact } from '../../log/redact.ts'
-
-const networkCodes: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  ETIMEDOUT: 'connection timed out',
-  CONNECT_TIMEOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ECONNRESET: 'connection reset',
-}
+import { networkErrorReason } from '../network.ts'
 
 /** Classifies an error from postgres.js. `target` is `host:port/database`, without secrets. */
 export function pgError(error: unknown, target: string): RivetError {
@@ -18,11 +9,10 @@ export function pgError(error: unknown, target: string): RivetError {
   const e = error as { code?: string; message?: string; severity?: string; position?: string }
   const message = redact(e.message ?? String(error))
   const code = e.code ?? ''
-  if (networkCodes[code]) {
+  const network = networkErrorReason(code)
+  if (network) {
     return sourceError(
-      `cannot connect to PostgreSQL at ${target}: ${
-        networkCodes[code]
-      }; check host, port and that the server is running`,
+      `cannot connect to PostgreSQL at ${target}: ${network}; check host, port and that the server is running`,
       'SOURCE_UNREACHABLE',
       error,
     )
