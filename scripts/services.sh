@@ -37,4 +37,8 @@ if command -v mariadbd >/dev/null && ! maria_ready; then
   for _ in $(seq 1 30); do maria_ready && break; sleep 1; done
 fi
 
+maria_ready || { log "MariaDB did not start"; exit 1; }
+# A password-checked MariaDB user for the login tests (root has no password here).
+mariadb -h 127.0.0.1 -u root -e "create user if not exists 'rivet_pw'@'%' identified by 'rivet-test-password'; grant select on test.* to 'rivet_pw'@'%';"
+
 log "ready"

@@ -35,8 +35,6 @@ function driverOptions(conn: ServerConnection): ConnectionOptions {
     charset: 'utf8mb4_unicode_ci',
     timezone: 'Z',
     connectTimeout: 10_000,
-    rowsAsArray: true,
-    typeCast: false,
     supportBigNumbers: true,
     bigNumberStrings: true,
   }
@@ -90,11 +88,11 @@ export class MysqlSource implements Source {
     return this.connection
   }
 
-  private run(connection: Connection, sql: string): Promise<unknown[]> {
+  private run(connection: Connection, sql: string): Promise<Record<string, unknown>[]> {
     return new Promise((resolve, reject) => {
       connection.query(
-        { sql, rowsAsArray: true },
-        (error, rows) => error ? reject(error) : resolve(rows as unknown[]),
+        sql,
+        (error, rows) => error ? reject(error) : resolve(rows as Record<string, unknown>[]),
       )
     })
   }
@@ -130,10 +128,10 @@ export class MysqlSource implements Source {
 
   async estimateRows(query: string): Promise<number | undefined> {
     try {
-      const rows = await this.run(await this.connect(), `explain ${query}`) as unknown[][]
-      // EXPLAIN's `rows` column; the largest per-table estimate is the closest single figure.
-      const connectionRows = rows.map((r) => Number(r[9] ?? 0)).filter(Number.isFinite)
-      return connectionRows.length ? Math.max(...connectionRows) : undefined
+      const rows = await this.run(await this.connect(), `explain ${query}`)
+      // The largest per-table estimate is the closest single figure for a plan.
+      const estimates = rows.map((r) => Number(r.rows)).filter(Number.isFinite)
+      return estimates.length ? Math.max(...estimates) : undefined
     } catch {
       return undefined
     }
