@@ -5,7 +5,12 @@
  */
 import { writeFileSync } from 'node:fs'
 import { z } from 'zod'
-import { checkDocumentSchema, errorDocumentSchema, runDocumentSchema } from '../src/cli/documents.ts'
+import {
+  checkDocumentSchema,
+  errorDocumentSchema,
+  initDocumentSchema,
+  runDocumentSchema,
+} from '../src/cli/documents.ts'
 import { configJsonSchema } from '../src/config/schema.ts'
 import { manifestSchema } from '../src/pipeline/manifest.ts'
 
@@ -16,6 +21,7 @@ export function generatedSchemas(): Record<string, unknown> {
     manifest: z.toJSONSchema(manifestSchema),
     'run-result': z.toJSONSchema(runDocumentSchema),
     'check-result': z.toJSONSchema(checkDocumentSchema),
+    'init-result': z.toJSONSchema(initDocumentSchema),
     error: z.toJSONSchema(errorDocumentSchema),
   }
 }

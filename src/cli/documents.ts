@@ -67,10 +67,19 @@ export const checkDocumentSchema = z.strictObject({
   error: errorSchema.optional(),
 }).describe('rivet check --json')
 
+/** `rivet init --json`. */
+export const initDocumentSchema = z.strictObject({
+  rivet_version: z.string(),
+  config: z.string().describe('the config text written'),
+  file: z.string().optional().describe('where it was written (-o); absent when printed'),
+}).describe('rivet init --json')
+
 /** Any command's failure before it has a result: just the error. */
 export const errorDocumentSchema = z.strictObject({ error: errorSchema }).describe('a failed command, --json')
 
 /** Type of `rivet run --json`. */
 export type RunDocument = z.infer<typeof runDocumentSchema>
+/** Type of `rivet init --json`. */
+export type InitDocument = z.infer<typeof initDocumentSchema>
 /** Type of `rivet check --json`. */
 export type CheckDocument = z.infer<typeof checkDocumentSchema>

@@ -15,12 +15,13 @@ import { commandHelp, overview } from './help.ts'
 import { closest } from '../config/suggest.ts'
 
 async function commands(): Promise<Command[]> {
-  const [{ runCommand }, { checkCommand }, { schemaCommand }] = await Promise.all([
+  const [{ runCommand }, { checkCommand }, { initCommand }, { schemaCommand }] = await Promise.all([
     import('./run.ts'),
     import('./check.ts'),
+    import('./init.ts'),
     import('./schema.ts'),
   ])
-  return [runCommand, checkCommand, schemaCommand]
+  return [runCommand, checkCommand, initCommand, schemaCommand]
 }
 
 function printJson(document: unknown): void {

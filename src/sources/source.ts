@@ -25,6 +25,8 @@ export interface Source {
   readonly engine: string
   /** Where it connects, for messages, without secrets: `127.0.0.1:5432/test`. */
   readonly target: string
+  /** The tables a user would export (`schema.table` where the engine has schemas), for `rivet init`. */
+  listTables(): Promise<string[]>
   /** The query that reads a whole table, with the engine's identifier quoting. */
   selectAll(table: string): string
   /** The columns a query returns, with their mapped output types. Runs nothing that writes. */

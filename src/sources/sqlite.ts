@@ -31,10 +31,16 @@ export function sqliteType(declared: string): OutputType | undefined {
   return undefined
 }
 
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`
+}
+
 /** A SQLite database file, opened read-only. */
 export class SqliteSource implements Source {
   readonly engine = 'sqlite'
   readonly target: string
+  /** Queries made by {@link selectAll}, and their table. */
+  private readonly tables = new Map<string, string>()
 
   private constructor(private readonly db: SqliteDatabase, path: string) {
     this.target = path
@@ -53,22 +59,41 @@ export class SqliteSource implements Source {
     }
   }
 
+  listTables(): Promise<string[]> {
+    const rows = this.db.iterate(
+      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name",
+    )
+    return Promise.resolve([...rows].map((r) => String(r[0])))
+  }
+
   selectAll(table: string): string {
-    return `select * from ${quoteTableName(table, '"')}`
+    const query = `select * from ${quoteTableName(table, '"')}`
+    this.tables.set(query, table)
+    return query
+  }
+
+  /** NOT NULL columns of a whole-table export; a query's columns may be NULL whatever the table says. */
+  private notNull(query: string): Set<string> {
+    const table = this.tables.get(query)
+    if (!table) return new Set()
+    const rows = this.db.iterate(`select name from pragma_table_info(${sqlString(table)}) where "notnull"`)
+    return new Set([...rows].map((r) => String(r[0])))
   }
 
   describe(query: string): Promise<DescribedColumn[]> {
     try {
       const columns = this.db.columns(query)
+      const notNull = this.notNull(query)
       return Promise.resolve(columns.map(({ name, declaredType }) => {
         const sourceType = declaredType ?? '(expression)'
         const type = declaredType === null ? undefined : sqliteType(declaredType)
-        if (type) return { name, sourceType, nullable: true, type, fidelity: 'exact' as const }
+        if (type) return { name, sourceType, nullable: !notNull.has(name), type, fidelity: 'exact' as const }
         return {
           name,
           sourceType,
           nullable: true,
           fidelity: 'unsupported' as const,
+          suggestedOverride: 'string',
           hint: `no exact type for ${sourceType}: add an override, e.g. columns: { ${name}: "string" }`,
         }
       }))

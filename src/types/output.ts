@@ -45,6 +45,8 @@ export interface DescribedColumn {
   fidelity: Fidelity
   /** What to do about an unsupported or lossy type: an override or a cast. */
   hint?: string
+  /** The `columns:` override that makes an unsupported column exportable, when one does. */
+  suggestedOverride?: string
 }
 
 /** The canonical text of a type, as used in `columns:` overrides and manifests. */

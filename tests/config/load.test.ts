@@ -42,7 +42,7 @@ describe('config', () => {
       'r.yaml:4:3: unknown key "paht" in source; did you mean "path"?',
     )
     expect(fails(`source:\n  type: sqlit\n  path: x\n${base}`).message).toBe(
-      'r.yaml:2:9: source.type is "sqlit"; expected one of "postgres", "sqlite"; did you mean "sqlite"?',
+      'r.yaml:2:9: source.type is "sqlit"; expected one of "postgres", "mysql", "sqlserver", "sqlite"; did you mean "sqlite"?',
     )
     expect(fails(`source:\n  type: sqlite\n  path: \${NOPE}\n${base}`).message).toBe(
       'r.yaml:3:9: ${NOPE} is not set: pass -p NOPE=... or export NOPE',

@@ -97,6 +97,18 @@ export class MysqlSource implements Source {
     })
   }
 
+  async listTables(): Promise<string[]> {
+    try {
+      const rows = await this.run(
+        await this.connect(),
+        "select table_name as name from information_schema.tables where table_schema = database() and table_type = 'BASE TABLE' order by 1",
+      )
+      return rows.map((r) => String(r.name))
+    } catch (error) {
+      throw mysqlError(error, this.target)
+    }
+  }
+
   selectAll(table: string): string {
     return `select * from ${quoteTableName(table, '`')}`
   }

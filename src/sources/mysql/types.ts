@@ -163,6 +163,8 @@ export function describeMysqlField(f: MysqlField): DescribedColumn {
   return {
     ...base,
     fidelity: 'unsupported',
+    // Values arrive as the server's raw bytes, which a bytes column keeps exactly.
+    suggestedOverride: 'bytes',
     hint:
       `cast it in a query, e.g. cast(${f.name} as char) or ST_AsText(${f.name}), or add a columns: override`,
   }

@@ -91,6 +91,19 @@ export class PostgresSource implements Source {
     this.sql = postgres(driverOptions(conn)) as unknown as postgres.Sql<Record<string, never>>
   }
 
+  async listTables(): Promise<string[]> {
+    try {
+      const rows = await this.sql.unsafe(
+        `select table_schema || '.' || table_name as name from information_schema.tables
+          where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema')
+          order by 1`,
+      )
+      return rows.map((r) => String(r.name))
+    } catch (error) {
+      throw pgError(error, this.target)
+    }
+  }
+
   selectAll(table: string): string {
     const query = `select * from ${quoteTableName(table, '"')}`
     this.tableQueries.add(query)

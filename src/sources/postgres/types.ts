@@ -59,7 +59,7 @@ const castHints: Record<number, string> = {
   1266: 'cast it in a query: {col}::time{array} (drops the offset) or {col}::text',
 }
 
-type Mapped = { type: OutputType } | { hint: string }
+type Mapped = { type: OutputType } | { hint: string; override: string }
 
 /** A column name as a YAML key, quoted unless it is a plain identifier. */
 function yamlKey(column: string): string {
@@ -84,6 +84,7 @@ function mapScalar(oid: number, formatted: string, category: string, column: str
       hint:
         `numeric without precision: add an override, e.g. columns: { ${yamlKey(column)}: "${override}" } ` +
         `(or "string" to keep the text)`,
+      override,
     }
   }
   const type = byOid[oid]
@@ -91,7 +92,11 @@ function mapScalar(oid: number, formatted: string, category: string, column: str
   // Enums, citext and other string-like and network types read back as their exact text.
   if (category === 'E' || category === 'S' || category === 'I') return { type: { kind: 'string' } }
   const hint = castHints[oid] ?? 'cast it in a query, e.g. {col}::text, or add a columns: override'
-  return { hint: hint.replaceAll('{col}', sqlIdent(column)).replaceAll('{array}', array ? '[]' : '') }
+  return {
+    hint: hint.replaceAll('{col}', sqlIdent(column)).replaceAll('{array}', array ? '[]' : ''),
+    // Every value is read as text, so keeping that text is always exact.
+    override: array ? 'list<string>' : 'string',
+  }
 }
 
 /** Maps one PostgreSQL column to its output type, or says why it can't be mapped exactly. */
@@ -111,5 +116,5 @@ export function describePgColumn(info: PgColumnInfo): DescribedColumn {
     mapped = mapScalar(info.oid, info.formatted, info.category, info.name, false)
   }
   if ('type' in mapped) return { ...base, type: mapped.type, fidelity: 'exact' }
-  return { ...base, fidelity: 'unsupported', hint: mapped.hint }
+  return { ...base, fidelity: 'unsupported', hint: mapped.hint, suggestedOverride: mapped.override }
 }
