@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs'
 import { z } from 'zod'
 import {
   checkDocumentSchema,
+  doctorDocumentSchema,
   errorDocumentSchema,
   initDocumentSchema,
   runDocumentSchema,
@@ -22,6 +23,7 @@ export function generatedSchemas(): Record<string, unknown> {
     'run-result': z.toJSONSchema(runDocumentSchema),
     'check-result': z.toJSONSchema(checkDocumentSchema),
     'init-result': z.toJSONSchema(initDocumentSchema),
+    'doctor-result': z.toJSONSchema(doctorDocumentSchema),
     error: z.toJSONSchema(errorDocumentSchema),
   }
 }

@@ -41,4 +41,49 @@ maria_ready || { log "MariaDB did not start"; exit 1; }
 # A password-checked MariaDB user for the login tests (root has no password here).
 mariadb -h 127.0.0.1 -u root -e "create user if not exists 'rivet_pw'@'%' identified by 'rivet-test-password'; grant select on test.* to 'rivet_pw'@'%';"
 
+# Object stores. Go-built servers are cached outside the repository so later runs reuse them.
+BIN="${RIVET_TEST_BIN:-$HOME/.cache/rivet-test-bin}"
+RUN="${RIVET_TEST_RUN:-/tmp/rivet-services}"
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+FAKE_GCS_VERSION=v1.56.1
+mkdir -p "$BIN" "$RUN"
+
+go_install() { # module@version binary
+  if [ ! -x "$BIN/$2" ]; then
+    log "building $1 (once; cached in $BIN)"
+    GOBIN="$BIN" GOFLAGS=-mod=mod go install "$1"
+  fi
+}
+up() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }
+wait_up() { # url name
+  for _ in $(seq 1 60); do up "$1" && return 0; sleep 0.5; done
+  log "$2 did not start; see $RUN/$2.log"; exit 1
+}
+start() { # name command...
+  local name=$1; shift
+  log "starting $name"
+  nohup setsid "$@" >"$RUN/$name.log" 2>&1 < /dev/null &
+}
+
+go_install "github.com/minio/minio@$MINIO_VERSION" minio
+if ! up http://127.0.0.1:9000/minio/health/live; then
+  MINIO_ROOT_USER=rivet-root MINIO_ROOT_PASSWORD=rivet-root-secret-123 MINIO_BROWSER=off \
+    start minio "$BIN/minio" server "$RUN/minio-data" --address 127.0.0.1:9000 --quiet
+  wait_up http://127.0.0.1:9000/minio/health/live minio
+fi
+
+go_install "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION" fake-gcs-server
+if ! up http://127.0.0.1:4443/storage/v1/b; then
+  start fake-gcs-server "$BIN/fake-gcs-server" -scheme http -host 127.0.0.1 -port 4443 \
+    -public-host 127.0.0.1:4443 -backend memory -log-level warn
+  wait_up http://127.0.0.1:4443/storage/v1/b fake-gcs-server
+fi
+
+AZURITE="$(cd "$(dirname "$0")/.." && pwd)/node_modules/.bin/azurite-blob"
+if ! curl -s -o /dev/null --max-time 2 http://127.0.0.1:10000/ 2>/dev/null; then
+  start azurite "$AZURITE" --blobHost 127.0.0.1 --blobPort 10000 --location "$RUN/azurite" \
+    --disableTelemetry --skipApiVersionCheck --silent
+  for _ in $(seq 1 60); do curl -s -o /dev/null --max-time 2 http://127.0.0.1:10000/ && break; sleep 0.5; done
+fi
+
 log "ready"

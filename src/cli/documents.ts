@@ -74,11 +74,34 @@ export const initDocumentSchema = z.strictObject({
   file: z.string().optional().describe('where it was written (-o); absent when printed'),
 }).describe('rivet init --json')
 
+const doctorStep = z.strictObject({
+  name: z.string().describe('credentials | reach | write | delete | connect | configure'),
+  ok: z.boolean(),
+  detail: z.string().optional().describe('what was found, or what failed and what to do'),
+  code: z.string().optional().describe('the error code when the step failed'),
+})
+
+/** `rivet doctor --json`. */
+export const doctorDocumentSchema = z.strictObject({
+  rivet_version: z.string(),
+  status: z.enum(['succeeded', 'failed']),
+  source: z.strictObject({ steps: z.array(doctorStep) }),
+  destinations: z.array(z.strictObject({
+    name: z.string().describe('where the block is in the config'),
+    type: z.string(),
+    location: z.string().nullable(),
+    steps: z.array(doctorStep),
+  })),
+  error: errorSchema.optional(),
+}).describe('rivet doctor --json')
+
 /** Any command's failure before it has a result: just the error. */
 export const errorDocumentSchema = z.strictObject({ error: errorSchema }).describe('a failed command, --json')
 
 /** Type of `rivet run --json`. */
 export type RunDocument = z.infer<typeof runDocumentSchema>
+/** Type of `rivet doctor --json`. */
+export type DoctorDocument = z.infer<typeof doctorDocumentSchema>
 /** Type of `rivet init --json`. */
 export type InitDocument = z.infer<typeof initDocumentSchema>
 /** Type of `rivet check --json`. */

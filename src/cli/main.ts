@@ -15,13 +15,15 @@ import { commandHelp, overview } from './help.ts'
 import { closest } from '../config/suggest.ts'
 
 async function commands(): Promise<Command[]> {
-  const [{ runCommand }, { checkCommand }, { initCommand }, { schemaCommand }] = await Promise.all([
-    import('./run.ts'),
-    import('./check.ts'),
-    import('./init.ts'),
-    import('./schema.ts'),
-  ])
-  return [runCommand, checkCommand, initCommand, schemaCommand]
+  const [{ runCommand }, { checkCommand }, { doctorCommand }, { initCommand }, { schemaCommand }] =
+    await Promise.all([
+      import('./run.ts'),
+      import('./check.ts'),
+      import('./doctor.ts'),
+      import('./init.ts'),
+      import('./schema.ts'),
+    ])
+  return [runCommand, checkCommand, doctorCommand, initCommand, schemaCommand]
 }
 
 function printJson(document: unknown): void {

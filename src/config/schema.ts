@@ -72,8 +72,34 @@ const stdoutDestination = z.strictObject({
   type: z.literal('stdout'),
 })
 
+const s3Destination = z.strictObject({
+  type: z.literal('s3').describe('Amazon S3 or any S3-compatible store (MinIO, R2, Wasabi, B2, ...)'),
+  bucket: z.string().min(1),
+  prefix: z.string().default('').describe('key prefix; placeholders {export} {date} {run_id}'),
+  region: z.string().optional().describe('default: AWS_REGION, AWS_DEFAULT_REGION, then us-east-1'),
+  endpoint: z.url().optional().describe(
+    'S3 API endpoint for S3-compatible stores, e.g. http://127.0.0.1:9000',
+  ),
+  path_style: z.boolean().optional().describe(
+    'bucket in the path instead of the host name; default true with endpoint',
+  ),
+  access_key_env: envName.optional().describe('environment variable holding the access key id'),
+  secret_key_env: envName.optional().describe('environment variable holding the secret access key'),
+  session_token_env: envName.optional().describe(
+    'environment variable holding the session token (ASIA... keys)',
+  ),
+  part_size: size.optional().describe('multipart part size, default 16MB (grows past 1,000 parts)'),
+  upload_concurrency: z.number().int().min(1).max(64).optional().describe(
+    'parts uploaded at once, default 4',
+  ),
+})
+
 /** Where files go. */
-export const destinationSchema = z.discriminatedUnion('type', [localDestination, stdoutDestination])
+export const destinationSchema = z.discriminatedUnion('type', [
+  localDestination,
+  stdoutDestination,
+  s3Destination,
+])
 
 const exportSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'may contain only letters, digits, _ and -'),
@@ -128,6 +154,22 @@ export const configSchema = z.strictObject({
         path: ['source', 'url'],
         message:
           'must not contain a password: put it in an environment variable named by password_env, or use url_env',
+      })
+    }
+  }
+  const destinations = [
+    { value: config.destination, path: ['destination'] },
+    ...config.exports.map((e, i) => ({ value: e.destination, path: ['exports', i, 'destination'] })),
+  ]
+  for (const { value, path } of destinations) {
+    if (value?.type === 's3' && Boolean(value.access_key_env) !== Boolean(value.secret_key_env)) {
+      ctx.addIssue({ code: 'custom', path, message: 'access_key_env and secret_key_env go together' })
+    }
+    if (value?.type === 's3' && value.session_token_env && !value.access_key_env) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: 'session_token_env needs access_key_env and secret_key_env',
       })
     }
   }

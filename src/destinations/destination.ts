@@ -3,6 +3,16 @@
  * prefix); the pipeline names objects relative to it and never knows which store it writes to.
  */
 
+/** Which credential a destination uses, for `doctor`, with nothing secret in it. */
+export interface CredentialInfo {
+  /** Where it came from: `env static (RIVET_AWS_ACCESS_KEY)`, `profile dev (sso)`, `anonymous`. */
+  source: string
+  /** A masked identity: `AKIA****ABCD`, an account name, a service account email. */
+  identity?: string
+  /** When it stops working, for temporary credentials. */
+  expiresAt?: Date
+}
+
 /** Where an export's files go. */
 export interface Destination {
   /** Where this is, for messages and `--json`: a directory, `s3://bucket/prefix`, `stdout`. */
@@ -13,6 +23,11 @@ export interface Destination {
    */
   readonly singleStream: boolean
   /**
+   * Checks, before any data is read, that the destination exists and the credentials are
+   * accepted, so a missing bucket fails the run at once with nothing exported.
+   */
+  check(): Promise<void>
+  /**
    * Opens an object for writing. It becomes visible only when the stream closes successfully;
    * aborting the stream discards it.
    */
@@ -21,4 +36,6 @@ export interface Destination {
   put(path: string, bytes: Uint8Array): Promise<void>
   /** Removes an object; a missing one is not an error. */
   remove(path: string): Promise<void>
+  /** The credential in use, resolved now; undefined for destinations that need none. */
+  credentials(): Promise<CredentialInfo | undefined>
 }

@@ -44,6 +44,18 @@ export class LocalDestination implements Destination {
 
   constructor(readonly location: string) {}
 
+  credentials(): Promise<undefined> {
+    return Promise.resolve(undefined)
+  }
+
+  async check(): Promise<void> {
+    try {
+      await mkdir(this.location, { recursive: true })
+    } catch (error) {
+      throw fsError(error, 'create', this.location)
+    }
+  }
+
   create(path: string): WritableStream<Uint8Array> {
     const finalPath = join(this.location, path)
     const tempPath = tempPathFor(finalPath)

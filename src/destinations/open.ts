@@ -1,9 +1,17 @@
 /** Opens the destination a config block describes, rooted at one export's directory. */
-import { join } from 'node:path'
+import { posix } from 'node:path'
+import { awsCredentials } from '../auth/aws/chain.ts'
+import { parseSize } from '../config/size.ts'
+import { env } from '../runtime/process.ts'
+import { S3Client } from './s3/client.ts'
+import { S3Destination } from './s3/destination.ts'
 import type { DestinationConfig } from '../config/schema.ts'
 import type { Destination } from './destination.ts'
 import { LocalDestination } from './local.ts'
 import { StdoutDestination } from './stdout.ts'
+
+/** Default multipart part size: large enough for S3's 10,000-part cap to reach 160 GB before parts grow. */
+export const DEFAULT_PART_SIZE = 16 * 1024 * 1024
 
 /** Values for the `{export}`, `{date}` and `{run_id}` placeholders. */
 export interface Placeholders {
@@ -18,7 +26,9 @@ export interface Placeholders {
  */
 export function exportRoot(template: string, values: Placeholders): string {
   const filled = template.replace(/\{(export|date|run_id)\}/g, (_, key: keyof Placeholders) => values[key])
-  return template.includes('{export}') ? filled : join(filled, values.export)
+  return template.includes('{export}')
+    ? posix.normalize(filled).replace(/\/$/, '')
+    : posix.join(filled, values.export)
 }
 
 /** The destination for one export run. */
@@ -32,5 +42,23 @@ export function openDestination(
       return new LocalDestination(exportRoot(resolvePath(config.path), values))
     case 'stdout':
       return new StdoutDestination()
+    case 's3': {
+      const region = config.region ?? env('AWS_REGION') ?? env('AWS_DEFAULT_REGION') ?? 'us-east-1'
+      const client = new S3Client(
+        {
+          endpoint: config.endpoint ?? `https://s3.${region}.amazonaws.com`,
+          region,
+          bucket: config.bucket,
+          pathStyle: config.path_style ?? config.endpoint !== undefined,
+        },
+        awsCredentials(config, `destination s3://${config.bucket}`),
+      )
+      return new S3Destination(client, exportRoot(config.prefix, values), {
+        partSize: config.part_size === undefined
+          ? DEFAULT_PART_SIZE
+          : parseSize(config.part_size, 'destination.part_size'),
+        concurrency: config.upload_concurrency ?? 4,
+      })
+    }
   }
 }

@@ -11,6 +11,14 @@ export class StdoutDestination implements Destination {
     return new WritableStream<Uint8Array>({ write: (chunk) => writeStdoutData(chunk) })
   }
 
+  credentials(): Promise<undefined> {
+    return Promise.resolve(undefined)
+  }
+
+  check(): Promise<void> {
+    return Promise.resolve()
+  }
+
   put(): Promise<void> {
     return Promise.resolve()
   }

@@ -58,6 +58,7 @@ export async function runExport(
     (index, ext) => `${exp.name}-${runId}-${String(index).padStart(5, '0')}.${ext}`,
     plan.maxFileSize,
   )
+  await destination.check()
   const estimate = await source.estimateRows(plan.query).catch(() => undefined)
   const stopProgress = showProgress(exp.name, parts.totals, estimate)
   try {

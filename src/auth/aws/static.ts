@@ -1,0 +1,53 @@
+/**
+ * AWS keys from environment variables: the ones a destination names (`access_key_env`, ...) or
+ * the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.
+ */
+import { configError } from '../../errors.ts'
+import { Secret } from '../../log/secret.ts'
+import { env } from '../../runtime/process.ts'
+import type { AwsCredentials, CredentialProvider } from '../credentials.ts'
+
+/** Names of the variables holding the keys. */
+export interface AwsEnvNames {
+  accessKey: string
+  secretKey: string
+  sessionToken?: string
+}
+
+/** The standard variable names. */
+export const AWS_STANDARD_ENV: AwsEnvNames = {
+  accessKey: 'AWS_ACCESS_KEY_ID',
+  secretKey: 'AWS_SECRET_ACCESS_KEY',
+  sessionToken: 'AWS_SESSION_TOKEN',
+}
+
+/**
+ * Static keys read once from the environment. They cannot refresh themselves: when they
+ * expire, the fix is to refresh the variables (or use a profile or role rivet can refresh).
+ */
+export function envCredentials(names: AwsEnvNames, where: string): CredentialProvider<AwsCredentials> {
+  const read = (name: string) => {
+    const value = env(name)
+    if (!value) {
+      throw configError(
+        `${where} names the environment variable ${name}, which is not set`,
+        'CONFIG_MISSING_ENV',
+      )
+    }
+    return value
+  }
+  const accessKeyId = read(names.accessKey)
+  const secretAccessKey = new Secret(read(names.secretKey))
+  const token = names.sessionToken ? env(names.sessionToken) : undefined
+  const credentials: AwsCredentials = {
+    accessKeyId,
+    secretAccessKey,
+    sessionToken: token ? new Secret(token) : undefined,
+  }
+  return {
+    source: `env static (${names.accessKey})`,
+    refreshable: false,
+    get: () => Promise.resolve(credentials),
+    invalidate: () => {},
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The credential seam shared by every cloud: a provider hands out the current credential and
+ * can be told that the store rejected it. Providers never print their secrets: secret parts are
+ * {@link Secret}s.
+ */
+import type { Secret } from '../log/secret.ts'
+
+/** AWS access keys, with a session token when they are temporary. */
+export interface AwsCredentials {
+  accessKeyId: string
+  secretAccessKey: Secret
+  sessionToken?: Secret
+  /** When temporary credentials stop working. */
+  expiresAt?: Date
+}
+
+/** Where credentials come from and how to get the current ones. */
+export interface CredentialProvider<T> {
+  /** Where they come from, for messages and `doctor`: `env static (RIVET_AWS_ACCESS_KEY)`. */
+  readonly source: string
+  /** False when asking again can't give a different credential (static keys in the environment). */
+  readonly refreshable: boolean
+  /** The current credential. */
+  get(): Promise<T>
+  /** The store rejected the current credential; the next `get` fetches a new one if it can. */
+  invalidate(): void
+}
+
+/** Masks an access key id for display: `AKIA****ABCD`. */
+export function maskKeyId(id: string): string {
+  return id.length <= 8 ? '****' : `${id.slice(0, 4)}****${id.slice(-4)}`
+}

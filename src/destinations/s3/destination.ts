@@ -1,0 +1,181 @@
+/**
+ * An S3 bucket (AWS or any S3-compatible store) as a destination: small objects in one PUT,
+ * larger ones as a multipart upload with Content-MD5 on every part, retried with backoff, and
+ * aborted on failure or interruption so no incomplete upload is left behind.
+ */
+import { createHash } from 'node:crypto'
+import { authError, destinationError, RivetError } from '../../errors.ts'
+import { maskKeyId } from '../../auth/credentials.ts'
+import type { CredentialInfo, Destination } from '../destination.ts'
+import { multipartWritable, type PartUpload } from '../multipart.ts'
+import { withRetry } from '../retry.ts'
+import { S3Client, S3Error, S3NetworkError } from './client.ts'
+
+/** S3 caps an upload at 10,000 parts; part sizes double every 1,000 parts to stay under it. */
+const GROW_AFTER = 1000
+
+/** Part size and parallelism of multipart uploads. */
+export interface S3UploadOptions {
+  partSize: number
+  concurrency: number
+}
+
+const AUTH_CODES = new Set([
+  'AccessDenied',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'InvalidToken',
+  'ExpiredToken',
+  'TokenRefreshRequired',
+  'RequestExpired',
+  'InvalidTokenId',
+  'AllAccessDisabled',
+])
+
+function retryable(error: unknown): boolean {
+  if (error instanceof S3NetworkError) return true
+  return error instanceof S3Error &&
+    (error.status >= 500 || error.status === 429 || error.code === 'SlowDown' ||
+      error.code === 'RequestTimeout')
+}
+
+function md5(body: Uint8Array): string {
+  return createHash('md5').update(body).digest('base64')
+}
+
+/** A bucket + prefix, rooted at one export's directory. */
+export class S3Destination implements Destination {
+  readonly singleStream = false
+  readonly location: string
+
+  constructor(
+    private readonly client: S3Client,
+    /** Key prefix of the export's directory, without a trailing slash. */
+    private readonly root: string,
+    private readonly upload: S3UploadOptions,
+  ) {
+    this.location = `s3://${client.location.bucket}/${root}`
+  }
+
+  private key(path: string): string {
+    return this.root ? `${this.root}/${path}` : path
+  }
+
+  /** Turns an S3 failure into the exit code and message a user acts on. */
+  private fail(error: unknown): RivetError {
+    if (error instanceof RivetError) return error
+    const bucket = this.client.location.bucket
+    const endpoint = this.client.location.endpoint
+    if (error instanceof S3NetworkError) {
+      return destinationError(
+        `S3 endpoint ${endpoint} (bucket ${bucket}) is unreachable: ${error.message}; check endpoint and network`,
+        'DESTINATION_UNREACHABLE',
+        error,
+      )
+    }
+    if (error instanceof S3Error) {
+      if (error.code === 'NoSuchBucket') {
+        return destinationError(
+          `S3 bucket ${bucket} does not exist at ${endpoint}; create it or fix destination.bucket`,
+          'DESTINATION_NOT_FOUND',
+          error,
+        )
+      }
+      if (AUTH_CODES.has(error.code) || error.status === 401 || error.status === 403) {
+        const source = this.client.credentials.source
+        return authError(
+          `S3 bucket ${bucket} refused ${error.operation} with ${error.code}: ${error.message}; ` +
+            `credentials from ${source}: check the key, secret and session token, and the bucket policy`,
+          'AUTH_FAILED',
+          error,
+        )
+      }
+      return destinationError(
+        `S3 bucket ${bucket}: ${error.operation} failed with ${error.status} ${error.code}: ${error.message}`,
+        'DESTINATION_FAILED',
+        error,
+      )
+    }
+    return destinationError(`S3 bucket ${bucket}: ${(error as Error).message}`, 'DESTINATION_FAILED', error)
+  }
+
+  private async send(
+    operation: string,
+    method: string,
+    key: string,
+    request: Parameters<S3Client['send']>[3],
+  ) {
+    try {
+      return await withRetry(() => this.client.send(operation, method, key, request), retryable)
+    } catch (error) {
+      throw this.fail(error)
+    }
+  }
+
+  async credentials(): Promise<CredentialInfo> {
+    const provider = this.client.credentials
+    try {
+      const creds = await provider.get()
+      return { source: provider.source, identity: maskKeyId(creds.accessKeyId), expiresAt: creds.expiresAt }
+    } catch (error) {
+      throw this.fail(error)
+    }
+  }
+
+  async check(): Promise<void> {
+    await this.send('HeadBucket', 'HEAD', '', {})
+  }
+
+  create(path: string): WritableStream<Uint8Array> {
+    const key = this.key(path)
+    let uploadId = ''
+    const etags: string[] = []
+    const upload: PartUpload = {
+      putWhole: async (body) => {
+        await this.send('PutObject', 'PUT', key, { body, headers: { 'content-md5': md5(body) } })
+      },
+      begin: async () => {
+        const response = await this.send('CreateMultipartUpload', 'POST', key, { query: { uploads: '' } })
+        uploadId = S3Client.field(await response.text(), 'UploadId') ?? ''
+        if (!uploadId) throw this.fail(new Error('CreateMultipartUpload returned no UploadId'))
+      },
+      uploadPart: async (index, _offset, body) => {
+        const response = await this.send('UploadPart', 'PUT', key, {
+          query: { partNumber: String(index + 1), uploadId },
+          body,
+          headers: { 'content-md5': md5(body) },
+        })
+        etags[index] = response.headers.get('etag') ?? ''
+      },
+      complete: async (parts) => {
+        const list = Array.from(
+          { length: parts },
+          (_, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${etags[i]}</ETag></Part>`,
+        ).join('')
+        await this.send('CompleteMultipartUpload', 'POST', key, {
+          query: { uploadId },
+          body: `<CompleteMultipartUpload>${list}</CompleteMultipartUpload>`,
+        })
+      },
+      abort: async () => {
+        await this.send('AbortMultipartUpload', 'DELETE', key, { query: { uploadId } }).catch(() => {})
+      },
+    }
+    return multipartWritable(upload, {
+      partSize: this.upload.partSize,
+      concurrency: this.upload.concurrency,
+      growAfter: GROW_AFTER,
+    })
+  }
+
+  async put(path: string, bytes: Uint8Array): Promise<void> {
+    await this.send('PutObject', 'PUT', this.key(path), {
+      body: bytes,
+      headers: { 'content-md5': md5(bytes) },
+    })
+  }
+
+  async remove(path: string): Promise<void> {
+    await this.send('DeleteObject', 'DELETE', this.key(path), {})
+  }
+}
