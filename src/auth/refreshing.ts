@@ -1,0 +1,74 @@
+/**
+ * The one credential cache every cloud provider goes through. A credential without an expiry is
+ * kept forever. One with an expiry is handed out while fresh; inside the refresh window a single
+ * background refresh starts while callers keep the still-valid value; once it is (nearly)
+ * expired, callers wait on one shared refresh. A failed background refresh is logged and tried
+ * again on the next call, never thrown into an unrelated request.
+ */
+import type { CredentialProvider } from './credentials.ts'
+
+/** Anything with an optional expiry. */
+export interface Expiring {
+  expiresAt?: Date
+}
+
+/** Cache timing and the hooks tests and logs need. */
+export interface RefreshOptions {
+  /** Start refreshing this long before expiry (default 5 minutes, as the AWS SDKs do). */
+  refreshBeforeMs?: number
+  /** Below this much validity a credential is treated as expired (default 10 seconds). */
+  minValidityMs?: number
+  /** The clock; tests drive it. */
+  now?: () => number
+  /** Told about a failed background refresh (the value in use is still valid). */
+  onBackgroundError?: (error: unknown) => void
+}
+
+/** A {@link CredentialProvider} that caches and refreshes what `fetch` returns. */
+export class RefreshingCredentials<T extends Expiring> implements CredentialProvider<T> {
+  readonly refreshable = true
+  private current: T | undefined
+  private inFlight: Promise<T> | undefined
+  private readonly refreshBeforeMs: number
+  private readonly minValidityMs: number
+  private readonly now: () => number
+
+  constructor(
+    readonly source: string,
+    private readonly fetch: () => Promise<T>,
+    private readonly options: RefreshOptions = {},
+  ) {
+    this.refreshBeforeMs = options.refreshBeforeMs ?? 5 * 60_000
+    this.minValidityMs = options.minValidityMs ?? 10_000
+    this.now = options.now ?? Date.now
+  }
+
+  async get(): Promise<T> {
+    const current = this.current
+    if (!current) return await this.refresh()
+    if (!current.expiresAt) return current
+    const left = current.expiresAt.getTime() - this.now()
+    if (left > this.refreshBeforeMs) return current
+    if (left > this.minValidityMs) {
+      // Still valid: hand it out and refresh in the background, once.
+      this.refresh().catch((error) => this.options.onBackgroundError?.(error))
+      return current
+    }
+    return await this.refresh()
+  }
+
+  invalidate(): void {
+    this.current = undefined
+  }
+
+  /** One shared refresh at a time; its result replaces the cached value. */
+  private refresh(): Promise<T> {
+    this.inFlight ??= this.fetch().then((value) => {
+      this.current = value
+      return value
+    }).finally(() => {
+      this.inFlight = undefined
+    })
+    return this.inFlight
+  }
+}

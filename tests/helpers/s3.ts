@@ -1,0 +1,65 @@
+/**
+ * The test MinIO (scripts/services.sh) and an independent S3 client for it: the AWS SDK, which
+ * shares no code with rivet's own S3 path, creates buckets and reads back what rivet wrote.
+ */
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3'
+
+/** MinIO's endpoint and root credentials. */
+export const MINIO = {
+  endpoint: 'http://127.0.0.1:9000',
+  accessKey: 'rivet-root',
+  secretKey: 'rivet-root-secret-123',
+}
+
+/** Environment for a rivet run that authenticates with the root keys through `*_env` settings. */
+export const MINIO_ENV = { RIVET_S3_KEY: MINIO.accessKey, RIVET_S3_SECRET: MINIO.secretKey }
+
+const client = new S3Client({
+  endpoint: MINIO.endpoint,
+  region: 'us-east-1',
+  forcePathStyle: true,
+  credentials: { accessKeyId: MINIO.accessKey, secretAccessKey: MINIO.secretKey },
+})
+
+/** Creates a bucket with a unique name and returns the name. */
+export async function newBucket(prefix = 'rivet-test'): Promise<string> {
+  const name = `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+  await client.send(new CreateBucketCommand({ Bucket: name }))
+  return name
+}
+
+/** Every key in a bucket, sorted. */
+export async function listKeys(bucket: string): Promise<string[]> {
+  const keys: string[] = []
+  let token: string | undefined
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }))
+    for (const o of page.Contents ?? []) keys.push(o.Key!)
+    token = page.NextContinuationToken
+  } while (token)
+  return keys.sort()
+}
+
+/** An object's bytes. */
+export async function getObject(bucket: string, key: string): Promise<Uint8Array> {
+  const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+  return await out.Body!.transformToByteArray()
+}
+
+/** An object's ETag (a multipart object's ends in `-<parts>`). */
+export async function etag(bucket: string, key: string): Promise<string> {
+  return (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag ?? ''
+}
+
+/** Multipart uploads started and neither completed nor aborted. */
+export async function pendingUploads(bucket: string): Promise<string[]> {
+  const out = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))
+  return (out.Uploads ?? []).map((u) => u.Key!)
+}
