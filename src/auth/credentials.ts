@@ -14,6 +14,19 @@ export interface AwsCredentials {
   expiresAt?: Date
 }
 
+/** An OAuth 2 bearer token (Google Cloud, Azure AD). */
+export interface BearerToken {
+  token: Secret
+  /** When the token stops working, when known. */
+  expiresAt?: Date
+}
+
+/** Azure Storage credentials: the account key (SharedKey signing) or a SAS token. */
+export type AzureStorageCredentials =
+  | { kind: 'shared-key'; key: Secret }
+  /** The SAS query string without a leading `?`. */
+  | { kind: 'sas'; token: Secret; expiresAt?: Date }
+
 /** Where credentials come from and how to get the current ones. */
 export interface CredentialProvider<T> {
   /** Where they come from, for messages and `doctor`: `env static (RIVET_AWS_ACCESS_KEY)`. */

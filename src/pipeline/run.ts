@@ -6,7 +6,9 @@
 import type { LoadedConfig } from '../config/load.ts'
 import { resolvePath } from '../config/load.ts'
 import type { ExportConfig } from '../config/schema.ts'
+import type { Destination } from '../destinations/destination.ts'
 import { openDestination } from '../destinations/open.ts'
+import { authError } from '../errors.ts'
 import type { Logger } from '../log/logger.ts'
 import { formatBytes, showProgress } from '../log/progress.ts'
 import type { Source } from '../sources/source.ts'
@@ -29,6 +31,36 @@ export interface ExportResult {
   location: string
   manifest: string | null
   duration_ms: number
+}
+
+/** Warn when credentials expire within this long of the start of a run. */
+const EXPIRY_WARNING_MS = 60 * 60_000
+
+/**
+ * Credentials that have already expired and cannot refresh end the run before any data moves;
+ * ones that expire soon get a warning, since a long export may outlive them.
+ */
+async function checkCredentialExpiry(destination: Destination, logger: Logger): Promise<void> {
+  const info = await destination.credentials()
+  if (!info?.expiresAt) return
+  const left = info.expiresAt.getTime() - Date.now()
+  if (left <= 0) {
+    throw authError(
+      `credentials from ${info.source} expired at ${info.expiresAt.toISOString()}; refresh them ` +
+        '(e.g. `aws configure export-credentials --format env`) or use a profile or role rivet can refresh',
+      'AUTH_EXPIRED',
+    )
+  }
+  if (left < EXPIRY_WARNING_MS) {
+    logger.warn(
+      `credentials from ${info.source} expire in ${
+        Math.round(left / 60_000)
+      } min, maybe before this run ends`,
+      {
+        expires_at: info.expiresAt.toISOString(),
+      },
+    )
+  }
 }
 
 /** Runs one export. `signal` aborts it (SIGINT/SIGTERM). */
@@ -58,6 +90,7 @@ export async function runExport(
     (index, ext) => `${exp.name}-${runId}-${String(index).padStart(5, '0')}.${ext}`,
     plan.maxFileSize,
   )
+  await checkCredentialExpiry(destination, logger)
   await destination.check()
   const estimate = await source.estimateRows(plan.query).catch(() => undefined)
   const stopProgress = showProgress(exp.name, parts.totals, estimate)

@@ -39,10 +39,17 @@ export function envCredentials(names: AwsEnvNames, where: string): CredentialPro
   const accessKeyId = read(names.accessKey)
   const secretAccessKey = new Secret(read(names.secretKey))
   const token = names.sessionToken ? env(names.sessionToken) : undefined
+  // `aws configure export-credentials --format env` writes the expiry of temporary keys here.
+  const expiration = env('AWS_CREDENTIAL_EXPIRATION')
+  const expiresAt = expiration ? new Date(expiration) : undefined
+  if (expiresAt && Number.isNaN(expiresAt.getTime())) {
+    throw configError(`AWS_CREDENTIAL_EXPIRATION is not a date: ${expiration}`, 'CONFIG_INVALID')
+  }
   const credentials: AwsCredentials = {
     accessKeyId,
     secretAccessKey,
     sessionToken: token ? new Secret(token) : undefined,
+    expiresAt,
   }
   return {
     source: `env static (${names.accessKey})`,

@@ -24,13 +24,24 @@ const AUTH_CODES = new Set([
   'AccessDenied',
   'InvalidAccessKeyId',
   'SignatureDoesNotMatch',
-  'InvalidToken',
+  'AllAccessDisabled',
+])
+
+/** Answers that mean the session credential expired or is no longer valid (not a wrong key). */
+const EXPIRED_CODES = new Set([
   'ExpiredToken',
+  'InvalidToken',
   'TokenRefreshRequired',
   'RequestExpired',
   'InvalidTokenId',
-  'AllAccessDisabled',
 ])
+
+/** Whether an S3 answer says the credential itself expired or was revoked. */
+function expired(error: unknown, sentToken: boolean): boolean {
+  if (!(error instanceof S3Error)) return false
+  // With a session token, an unknown access key means the temporary key is gone (MinIO, STS).
+  return EXPIRED_CODES.has(error.code) || (sentToken && error.code === 'InvalidAccessKeyId')
+}
 
 function retryable(error: unknown): boolean {
   if (error instanceof S3NetworkError) return true
@@ -59,6 +70,21 @@ export class S3Destination implements Destination {
 
   private key(path: string): string {
     return this.root ? `${this.root}/${path}` : path
+  }
+
+  /** An expired or invalid session credential: exit 4 with what to refresh. */
+  private expiredError(error: S3Error, refreshed: boolean): RivetError {
+    const source = this.client.credentials.source
+    const fix = refreshed
+      ? 'rivet refreshed it and the new one was refused too: check the role or profile behind it'
+      : 'these keys cannot refresh themselves: export fresh ones (e.g. `aws configure export-credentials --format env`) ' +
+        'or use a profile or role rivet can refresh'
+    return authError(
+      `S3 bucket ${this.client.location.bucket} refused ${error.operation}: the session credential from ${source} ` +
+        `expired or is invalid (${error.code}); ${fix}`,
+      'AUTH_EXPIRED',
+      error,
+    )
   }
 
   /** Turns an S3 failure into the exit code and message a user acts on. */
@@ -105,8 +131,23 @@ export class S3Destination implements Destination {
     key: string,
     request: Parameters<S3Client['send']>[3],
   ) {
+    const attempt = () => withRetry(() => this.client.send(operation, method, key, request), retryable)
     try {
-      return await withRetry(() => this.client.send(operation, method, key, request), retryable)
+      try {
+        return await attempt()
+      } catch (error) {
+        const provider = this.client.credentials
+        const sentToken = Boolean((await provider.get()).sessionToken)
+        if (!expired(error, sentToken)) throw error
+        if (!provider.refreshable) throw this.expiredError(error as S3Error, false)
+        // Refresh once and retry this one request; a second expiry is final.
+        provider.invalidate()
+        try {
+          return await attempt()
+        } catch (again) {
+          throw expired(again, sentToken) ? this.expiredError(again as S3Error, true) : again
+        }
+      }
     } catch (error) {
       throw this.fail(error)
     }

@@ -1,0 +1,200 @@
+/**
+ * The S3 destination against MinIO, which checks SigV4 for real. What rivet wrote is read back
+ * with the AWS SDK and DuckDB; failures leave no object, no incomplete multipart upload and no
+ * manifest.
+ */
+import { beforeAll, describe, expect, test } from 'bun:test'
+import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { manifestSchema } from '../../src/pipeline/manifest.ts'
+import { errorLines, ROOT, rivet } from '../helpers/cli.ts'
+import { tempDir, writeConfig } from '../helpers/files.ts'
+import { duck } from '../helpers/parquet.ts'
+import { pgExec } from '../helpers/pg.ts'
+import { etag, getObject, listKeys, MINIO, MINIO_ENV, newBucket, pendingUploads } from '../helpers/s3.ts'
+
+const PG = 'postgres://postgres@127.0.0.1:5432/test'
+
+beforeAll(async () => {
+  await pgExec(`
+    drop table if exists rivet_s3_rows;
+    create table rivet_s3_rows (id bigint primary key, amount numeric(12,2), at timestamptz, label text);
+    insert into rivet_s3_rows
+      select i, i * 0.25, timestamptz '2026-01-01 00:00:00.123456+00' + i * interval '1 second', md5(i::text)
+        from generate_series(1, 50000) i;
+  `)
+})
+
+function config(dir: string, bucket: string, exports: string, extra = ''): string {
+  return writeConfig(
+    dir,
+    `source: { type: postgres, url: "${PG}" }
+destination:
+  type: s3
+  bucket: ${bucket}
+  prefix: exports/{date}/
+  endpoint: ${MINIO.endpoint}
+  access_key_env: RIVET_S3_KEY
+  secret_key_env: RIVET_S3_SECRET
+${extra}
+exports:
+${exports}`,
+  )
+}
+
+describe('s3 destination', () => {
+  test('exports land under the prefix with a manifest; the SDK and DuckDB read them back', async () => {
+    const bucket = await newBucket()
+    const dir = tempDir()
+    const file = config(dir, bucket, '  - name: rows\n    table: rivet_s3_rows\n')
+    const result = await rivet(['run', '-c', file, '--json'], { env: MINIO_ENV })
+    expect(result.stderr).not.toContain('"level":"error"')
+    expect(result.code).toBe(0)
+    const doc = JSON.parse(result.stdout)
+    const date = new Date().toISOString().slice(0, 10)
+    expect(doc.exports[0].location).toBe(`s3://${bucket}/exports/${date}/rows`)
+
+    const keys = await listKeys(bucket)
+    const runId = doc.exports[0].run_id
+    expect(keys).toEqual([
+      `exports/${date}/rows/_rivet/runs/${runId}.json`,
+      `exports/${date}/rows/rows-${runId}-00000.parquet`,
+    ])
+    const manifest = manifestSchema.parse(JSON.parse(new TextDecoder().decode(await getObject(bucket, keys[0]))))
+    const bytes = await getObject(bucket, keys[1])
+    expect(bytes.length).toBe(manifest.parts[0].bytes)
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(manifest.parts[0].sha256)
+    const local = join(dir, 'part.parquet')
+    writeFileSync(local, bytes)
+    const [agg] = await duck(
+      `select count(*)::int as n, sum(amount)::varchar as total, max(at)::varchar as last from read_parquet('${local}')`,
+    )
+    expect(agg).toEqual({ n: 50000, total: '312506250.00', last: '2026-01-01 13:53:20.123456+00' })
+  })
+
+  test('a large part goes up as a multipart upload with parts of part_size', async () => {
+    const bucket = await newBucket()
+    const dir = tempDir()
+    const file = config(
+      dir,
+      bucket,
+      `  - name: big\n    format: csv\n    query: select i, repeat(md5(i::text), 8) as pad from generate_series(1, 100000) i\n`,
+      '  part_size: 5MB\n  upload_concurrency: 3',
+    )
+    const result = await rivet(['run', '-c', file, '--json'], { env: MINIO_ENV })
+    expect(result.code).toBe(0)
+    const key = (await listKeys(bucket)).find((k) => k.endsWith('.csv'))!
+    const bytes = await getObject(bucket, key)
+    // 100,000 rows of "i,<256 hex chars>\r\n" plus the header.
+    expect(bytes.length).toBeGreaterThan(25 * 1024 * 1024)
+    expect(await etag(bucket, key)).toMatch(new RegExp(`-${Math.ceil(bytes.length / (5 * 1024 * 1024))}"$`))
+    expect(new TextDecoder().decode(bytes.subarray(0, 14))).toBe('i,pad\r\n1,c4ca4')
+    expect(await pendingUploads(bucket)).toEqual([])
+  }, 60000)
+
+  test('a wrong secret exits 4, names the credential source and never prints the secret', async () => {
+    const bucket = await newBucket()
+    const dir = tempDir()
+    const file = config(dir, bucket, '  - name: rows\n    table: rivet_s3_rows\n')
+    const result = await rivet(['run', '-c', file, '--json'], {
+      env: { ...MINIO_ENV, RIVET_S3_SECRET: 'wrong-planted-s3-secret' },
+    })
+    expect(result.code).toBe(4)
+    const [error] = errorLines(result.stderr)
+    expect(error.msg).toMatch(/^S3 bucket rivet-test-\S+ refused HeadBucket with (SignatureDoesNotMatch|AccessDenied)/)
+    expect(error.msg).toContain('credentials from env static (RIVET_S3_KEY)')
+    expect(result.stdout + result.stderr).not.toContain('wrong-planted-s3-secret')
+    expect(await listKeys(bucket)).toEqual([])
+  })
+
+  test('a missing bucket exits 5 naming it, before any data is read', async () => {
+    const dir = tempDir()
+    const file = config(dir, 'rivet-no-such-bucket', '  - name: rows\n    table: rivet_s3_rows\n')
+    const result = await rivet(['run', '-c', file], { env: MINIO_ENV })
+    expect(result.code).toBe(5)
+    expect(errorLines(result.stderr)[0].msg).toBe(
+      `S3 bucket rivet-no-such-bucket does not exist at ${MINIO.endpoint}; create it or fix destination.bucket`,
+    )
+  })
+
+  test('an unreachable endpoint exits 5', async () => {
+    const dir = tempDir()
+    const file = writeConfig(
+      dir,
+      `source: { type: postgres, url: "${PG}" }\ndestination: { type: s3, bucket: b, endpoint: "http://127.0.0.1:1", access_key_env: RIVET_S3_KEY, secret_key_env: RIVET_S3_SECRET }\nexports:\n  - name: rows\n    table: rivet_s3_rows\n`,
+    )
+    const result = await rivet(['run', '-c', file], { env: MINIO_ENV })
+    expect(result.code).toBe(5)
+    expect(errorLines(result.stderr)[0].msg).toMatch(/^S3 endpoint http:\/\/127\.0\.0\.1:1 \(bucket b\) is unreachable/)
+  }, 60000)
+
+  test('Ctrl-C mid-upload leaves no object, no pending multipart upload and no manifest', async () => {
+    const bucket = await newBucket()
+    const dir = tempDir()
+    const file = config(
+      dir,
+      bucket,
+      `  - name: long\n    format: csv\n    query: select a * 100000 + b as i, repeat('x', 200) as pad from generate_series(1, 100000) a, generate_series(1, 100000) b\n`,
+      '  part_size: 5MB',
+    )
+    const child = spawn(process.execPath, [join(ROOT, 'mod.ts'), 'run', '-c', file], {
+      env: { ...process.env, ...MINIO_ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.on('data', (d) => stderr += d)
+    const deadline = Date.now() + 30000
+    while ((await pendingUploads(bucket)).length === 0 && Date.now() < deadline) await Bun.sleep(200)
+    expect(await pendingUploads(bucket)).toHaveLength(1)
+    child.kill('SIGINT')
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(code).toBe(130)
+    expect(errorLines(stderr)[0]).toMatchObject({ code: 'INTERRUPTED' })
+    expect(await pendingUploads(bucket)).toEqual([])
+    expect(await listKeys(bucket)).toEqual([])
+  }, 60000)
+
+  test('expired static credentials (AWS_CREDENTIAL_EXPIRATION) exit 4 before any data moves', async () => {
+    const bucket = await newBucket()
+    const dir = tempDir()
+    const file = config(dir, bucket, '  - name: rows\n    table: rivet_s3_rows\n')
+    const result = await rivet(['run', '-c', file, '--json'], {
+      env: { ...MINIO_ENV, AWS_CREDENTIAL_EXPIRATION: '2020-01-01T00:00:00Z' },
+    })
+    expect(result.code).toBe(4)
+    expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'AUTH_EXPIRED', exit: 4 })
+    expect(errorLines(result.stderr)[0].msg).toBe(
+      'credentials from env static (RIVET_S3_KEY) expired at 2020-01-01T00:00:00.000Z; refresh them ' +
+        '(e.g. `aws configure export-credentials --format env`) or use a profile or role rivet can refresh',
+    )
+    expect(await listKeys(bucket)).toEqual([])
+  })
+
+  test('a temporary (ASIA) key without a session token is a config error before any request', async () => {
+    const dir = tempDir()
+    const file = config(dir, 'any-bucket', '  - name: rows\n    table: rivet_s3_rows\n')
+    const result = await rivet(['run', '-c', file], { env: { ...MINIO_ENV, RIVET_S3_KEY: 'ASIAEXAMPLEKEY123' } })
+    expect(result.code).toBe(2)
+    expect(errorLines(result.stderr)[0].msg).toContain(
+      'is temporary (ASIA...) but no session token is set; set session_token_env (or AWS_SESSION_TOKEN)',
+    )
+  })
+
+  test('doctor writes and deletes a probe and reports the masked key', async () => {
+    const bucket = await newBucket()
+    const dir = tempDir()
+    const file = config(dir, bucket, '  - name: rows\n    table: rivet_s3_rows\n')
+    const result = await rivet(['doctor', '-c', file, '--json'], { env: MINIO_ENV })
+    expect(result.code).toBe(0)
+    const doc = JSON.parse(result.stdout)
+    expect(doc.destinations[0].steps).toEqual([
+      { name: 'credentials', ok: true, detail: 'env static (RIVET_S3_KEY) rive****root' },
+      { name: 'reach', ok: true },
+      { name: 'write', ok: true },
+      { name: 'delete', ok: true },
+    ])
+    expect(await listKeys(bucket)).toEqual([])
+  })
+})
