@@ -54,3 +54,59 @@ export async function duckTypes(path: string): Promise<Record<string, string>> {
   const rows = await duck(`describe select * from read_parquet('${path}')`)
   return Object.fromEntries(rows.map((r) => [r.column_name as string, r.column_type as string]))
 }
+
+/** A Parquet DECIMAL's unscaled value: INT32, INT64 or big-endian two's complement bytes. */
+export function unscaledDecimal(value: unknown): bigint {
+  if (!(value instanceof Uint8Array)) return BigInt(value as number | bigint)
+  let n = 0n
+  for (const byte of value) n = n * 256n + BigInt(byte)
+  return value.length && value[0] >= 0x80 ? n - (1n << BigInt(value.length * 8)) : n
+}
+
+/** An unscaled decimal as exact text with `scale` fractional digits. */
+export function decimalText(n: bigint, scale: number): string {
+  const digits = (n < 0n ? -n : n).toString().padStart(scale + 1, '0')
+  const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits
+  return (n < 0n ? '-' : '') + text
+}
+
+/**
+ * Reads with hyparquet so that nothing goes through a float or a Date: DECIMAL annotations are
+ * dropped from a copy of the footer (hyparquet would scale into a float) to get the unscaled
+ * integers, timestamps and dates come back as the stored integers, and byte arrays stay bytes.
+ */
+export async function readHyparquetRaw(path: string): Promise<Record<string, unknown>[]> {
+  const file = arrayBuffer(path)
+  const metadata = parquetMetadata(file)
+  const schema = metadata.schema.map((e) =>
+    e.converted_type === 'DECIMAL' ? { ...e, converted_type: undefined, logical_type: undefined } : e
+  )
+  return await parquetReadObjects({
+    file,
+    metadata: { ...metadata, schema },
+    compressors: {
+      ZSTD: (input, size) => compressors.ZSTD(input).subarray(0, size),
+      GZIP: (input, size) => compressors.GZIP(input).subarray(0, size),
+    },
+    utf8: false,
+    parsers: { timestampFromMicroseconds: (v: bigint) => v, dateFromDays: (d: number) => d },
+  }) as Record<string, unknown>[]
+}
+
+/** The parts of a footer schema element a test pins down, without hyparquet's undefined fields. */
+export function schemaShape(metadata: FileMetaData, name: string): Record<string, unknown> {
+  const e = metadata.schema.find((x) => x.name === name)
+  if (!e) throw new Error(`no column ${name} in the footer`)
+  const keys = [
+    'type',
+    'type_length',
+    'repetition_type',
+    'converted_type',
+    'precision',
+    'scale',
+    'logical_type',
+  ]
+  return Object.fromEntries(
+    keys.filter((k) => e[k as keyof typeof e] !== undefined).map((k) => [k, e[k as keyof typeof e]]),
+  )
+}

@@ -2,8 +2,17 @@
  * Secret values the tests plant in configs and environments. None may ever appear in anything
  * rivet prints: scripts/scan-secrets.ts checks the whole suite's captured output for them.
  */
+import { AZURITE, SAS, sasSignatures, WRONG_AZURE_KEY } from './azure.ts'
+import { GCS_TOKEN } from './gcs.ts'
+
 export const PLANTED_SECRETS = [
   'hunter2-planted',
   'wrong-planted-password',
   'rivet-test-password',
+  'mysql-wrong-planted-password',
+  'mysql-hunter2-planted',
+  AZURITE.key,
+  WRONG_AZURE_KEY,
+  ...Object.values(SAS).flatMap(sasSignatures),
+  GCS_TOKEN,
 ]

@@ -27,6 +27,14 @@ export function mysqlError(error: unknown, target: string): RivetError {
       error,
     )
   }
+  if (e.code === 'HANDSHAKE_NO_SSL_SUPPORT') {
+    return sourceError(
+      `TLS to MySQL at ${target} failed: the server does not support TLS (SSL is disabled there); ` +
+        'enable it on the server, or set source.tls.mode: disable to connect unencrypted',
+      'SOURCE_TLS',
+      error,
+    )
+  }
   if (e.sqlState) return sourceError(`MySQL at ${target}: ${message} (${e.code})`, 'SOURCE_QUERY', error)
   if (/ssl|tls|certificate/i.test(message)) {
     return sourceError(`TLS to MySQL at ${target} failed: ${message}`, 'SOURCE_TLS', error)

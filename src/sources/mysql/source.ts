@@ -1,9 +1,11 @@
 /**
- * MySQL and MariaDB through mysql2. Values arrive as the server's raw text (or bytes for binary
- * columns and BIT) with `typeCast: false`, so nothing is parsed into a JS number or Date before
- * src/types converts it exactly. The session time zone is pinned to UTC so TIMESTAMP values
- * can't shift with the server's zone. Rows stream with backpressure: the connection pauses
- * while the encoder is behind.
+ * MySQL and MariaDB through mysql2. Rows come over the binary protocol (a prepared statement):
+ * FLOAT and DOUBLE arrive as their IEEE bits (the text protocol rounds FLOAT to 6 digits),
+ * integers up to 32 bits as numbers, BIGINT and DECIMAL as text, temporal values as text
+ * (`dateStrings`), JSON as text, binary columns and BIT as bytes. Nothing passes through a lossy
+ * JS number or Date before src/types converts it exactly. The session time zone is pinned to
+ * UTC so TIMESTAMP values can't shift with the server's zone. Rows stream with backpressure: the
+ * connection pauses while the encoder is behind.
  */
 import type { Connection, ConnectionOptions } from 'mysql2'
 import type { DriverValue } from '../../types/convert.ts'
@@ -13,9 +15,12 @@ import { BatchBuilder, batchStream, type Prepare } from '../batch.ts'
 import type { ServerConnection } from '../connection.ts'
 import { type BatchLimits, quoteTableName, type ReadRequest, type Source } from '../source.ts'
 import { mysqlError } from './errors.ts'
-import { describeMysqlField, MYSQL_TYPE, type MysqlField } from './types.ts'
+import { describeMysqlField, MYSQL_TYPE, type MysqlField, yamlKey } from './types.ts'
 
-type Raw = Uint8Array | null
+type Raw = string | number | Uint8Array | null
+
+/** Types rivet has no mapping for whose bytes mysql2 would parse: kept raw for a bytes override. */
+const RAW_TYPES = new Set<number>([MYSQL_TYPE.geometry, MYSQL_TYPE.vector])
 
 function driverOptions(conn: ServerConnection): ConnectionOptions {
   let ssl: ConnectionOptions['ssl']
@@ -37,11 +42,27 @@ function driverOptions(conn: ServerConnection): ConnectionOptions {
     connectTimeout: 10_000,
     supportBigNumbers: true,
     bigNumberStrings: true,
+    decimalNumbers: false,
+    dateStrings: true,
+    jsonStrings: true,
   }
 }
 
-const latin1 = new TextDecoder('latin1')
-const asText: Prepare = (v) => v instanceof Uint8Array ? latin1.decode(v) : v
+/**
+ * The shortest decimal that reads back as the same single-precision value, as PostgreSQL prints
+ * a `real`: FLOAT 0.1 arrives as 0.10000000149011612 and is written (and printed in CSV) as 0.1;
+ * Parquet's FLOAT rounds it back to exactly the stored bits.
+ */
+function shortestFloat32(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x
+  for (let digits = 1; digits < 9; digits++) {
+    const y = Number(x.toPrecision(digits))
+    if (Math.fround(y) === x) return y
+  }
+  return Number(x.toPrecision(9))
+}
+
+const asFloat32: Prepare = (v) => typeof v === 'number' ? shortestFloat32(v) : v
 
 /** BIT(n) arrives as big-endian bytes. */
 const bitsToBigInt: Prepare = (v) => {
@@ -51,13 +72,39 @@ const bitsToBigInt: Prepare = (v) => {
   return n
 }
 
+const latin1 = new TextDecoder('latin1')
+
+/** Text a driver may hand over as bytes (e.g. MariaDB's UUID in a binary character set). */
+const asText: Prepare = (v) => v instanceof Uint8Array ? latin1.decode(v) : v
+
 /** MySQL's "zero" dates (`0000-00-00`, or a zero month or day) have no calendar meaning. */
 const zeroDate = /^\d{4}-00-|^\d{4}-\d\d-00|^0000-00-00/
 
-function zeroDatesToNull(prepare: Prepare): Prepare {
+function zeroDates(column: Column): Prepare {
+  const temporal = column.type.kind === 'date' || column.type.kind === 'timestamp'
   return (v) => {
-    const text = prepare(v)
-    return typeof text === 'string' && zeroDate.test(text) ? null : text
+    if (typeof v !== 'string' || !zeroDate.test(v)) return v
+    if (column.zeroDatesAsNull) return null
+    if (!temporal) return v
+    throw new RangeError(
+      `${v} is a MySQL zero date, which has no calendar value; export it as NULL with ` +
+        `columns: { ${yamlKey(column.name)}: { zero_dates: as_null } } or as text with a string override`,
+    )
+  }
+}
+
+/** MySQL TIME is a duration (-838:59:59 to 838:59:59); only a time of day fits Parquet's TIME. */
+function timeOfDay(column: Column): Prepare {
+  return (v) => {
+    if (typeof v !== 'string') return v
+    const m = /^(-?)(\d+):/.exec(v)
+    if (m && (m[1] === '-' || Number(m[2]) > 24 || (Number(m[2]) === 24 && !/^24:00:00(\.0*)?$/.test(v)))) {
+      throw new RangeError(
+        `${v} is outside a time of day (00:00:00 to 24:00:00); MySQL TIME can hold durations: ` +
+          `export it as text with columns: { ${yamlKey(column.name)}: string }`,
+      )
+    }
+    return v
   }
 }
 
@@ -67,25 +114,35 @@ export class MysqlSource implements Source {
   readonly target: string
   private connection: Promise<Connection> | undefined
   private readonly fields = new Map<string, MysqlField[]>()
+  /** A result is being streamed: closing must drop the connection, not wait for the rest. */
+  private streaming = false
 
   constructor(private readonly conn: ServerConnection) {
     this.target = conn.target
   }
 
   private connect(): Promise<Connection> {
-    this.connection ??= (async () => {
+    if (this.connection) return this.connection
+    const forget = () => {
+      if (this.connection === pending) this.connection = undefined
+    }
+    const pending: Promise<Connection> = (async () => {
       const mysql = await import('mysql2')
       const connection = mysql.createConnection(driverOptions(this.conn))
+      // A fatal error with no command waiting (the server going away between queries) is
+      // emitted on the connection; without a listener it would end the process.
+      connection.on('error', forget)
       await new Promise<void>((resolve, reject) => {
         connection.connect((error) => error ? reject(error) : resolve())
       })
       await this.run(connection, "set time_zone = '+00:00'")
       return connection
     })().catch((error) => {
-      this.connection = undefined
+      forget()
       throw mysqlError(error, this.target)
     })
-    return this.connection
+    this.connection = pending
+    return pending
   }
 
   private run(connection: Connection, sql: string): Promise<Record<string, unknown>[]> {
@@ -150,33 +207,51 @@ export class MysqlSource implements Source {
   }
 
   read(request: ReadRequest, limits: BatchLimits): ReadableStream<ColumnBatch> {
-    const target = this.target
-    const connect = () => this.connect()
     // The pipeline describes a query before reading it, so its fields are known here.
     const fields = this.fields.get(request.query) ?? []
     const builder = new BatchBuilder(
       request.columns,
-      request.columns.map((c, i) => this.prepare(c, fields[i])),
+      request.columns.map((c, i) => prepareFor(c, fields[i])),
     )
     const chunkRows = Math.min(limits.rows, 1000)
+    // mysql2 would parse GEOMETRY and VECTOR into objects; an override exports the server's bytes.
+    const typeCast = fields.some((f) => RAW_TYPES.has(f.columnType))
+      ? (field: { type: string; buffer(): unknown }, next: () => unknown) =>
+        field.type === 'GEOMETRY' || field.type === 'VECTOR' ? field.buffer() : next()
+      : undefined
     let rows: AsyncIterator<Raw[]> | undefined
     const chunks: AsyncIterator<DriverValue[][]> = {
-      async next() {
+      next: async () => {
         try {
-          rows ??= (await connect()).query({ sql: request.query, rowsAsArray: true, typeCast: false })
-            .stream({ highWaterMark: chunkRows })[Symbol.asyncIterator]() as AsyncIterator<Raw[]>
+          if (!rows) {
+            // A result abandoned earlier would hold the connection: start afresh.
+            if (this.streaming) this.drop()
+            const connection = await this.connect()
+            this.streaming = true
+            rows = connection.execute({
+              sql: request.query,
+              rowsAsArray: true,
+              ...(typeCast ? { typeCast } : {}),
+            })
+              .stream({ highWaterMark: chunkRows })[Symbol.asyncIterator]() as AsyncIterator<Raw[]>
+          }
           const chunk: DriverValue[][] = []
           while (chunk.length < chunkRows) {
             const next = await rows.next()
-            if (next.done) break
+            if (next.done) {
+              this.streaming = false
+              break
+            }
             chunk.push(next.value)
           }
           return chunk.length ? { done: false, value: chunk } : { done: true, value: undefined }
         } catch (error) {
-          throw mysqlError(error, target)
+          throw mysqlError(error, this.target)
         }
       },
-      async return() {
+      return: async () => {
+        // Reading the rest of a result just to discard it could take as long as the export.
+        if (this.streaming) this.drop()
         await rows?.return?.()
         return { done: true, value: undefined }
       },
@@ -184,23 +259,39 @@ export class MysqlSource implements Source {
     return batchStream(chunks, builder, limits)
   }
 
-  /** What a raw value needs before conversion to the column's output type. */
-  private prepare(column: Column, field: MysqlField | undefined): Prepare | undefined {
-    if (!field) return asText
-    if (field.columnType === MYSQL_TYPE.bit && column.type.kind !== 'bool' && column.type.kind !== 'bytes') {
-      return bitsToBigInt
-    }
-    if (field.columnType === MYSQL_TYPE.bit) return (v) => v instanceof Uint8Array ? v[v.length - 1] !== 0 : v
-    // Strings and bytes convert from bytes themselves (UTF-8 is checked on the way).
-    if (column.type.kind === 'string' || column.type.kind === 'json' || column.type.kind === 'bytes') {
-      return undefined
-    }
-    return column.zeroDatesAsNull ? zeroDatesToNull(asText) : asText
+  /** Drops the connection at once, abandoning whatever it is streaming. */
+  private drop(): void {
+    const pending = this.connection
+    this.connection = undefined
+    this.streaming = false
+    pending?.then((connection) => connection.destroy(), () => undefined)
   }
 
   async close(): Promise<void> {
+    if (this.streaming) return this.drop()
     const connection = await this.connection?.catch(() => undefined)
+    this.connection = undefined
     if (!connection) return
     await new Promise<void>((resolve) => connection.end(() => resolve()))
   }
+}
+
+/** What a value needs before conversion to the column's output type, by the field it came from. */
+function prepareFor(column: Column, field: MysqlField | undefined): Prepare | undefined {
+  if (!field) return undefined
+  switch (field.columnType) {
+    case MYSQL_TYPE.bit:
+      // bool takes 0n/1n and fails on anything else; a bytes override keeps the bytes.
+      return column.type.kind === 'bytes' ? undefined : bitsToBigInt
+    case MYSQL_TYPE.float:
+      // Widened to float64, the stored value is kept to the last bit.
+      return column.type.kind === 'float' && column.type.bits === 64 ? undefined : asFloat32
+    case MYSQL_TYPE.date:
+    case MYSQL_TYPE.datetime:
+    case MYSQL_TYPE.timestamp:
+      return zeroDates(column)
+    case MYSQL_TYPE.time:
+      return column.type.kind === 'time' ? timeOfDay(column) : undefined
+  }
+  return field.extendedTypeName === 'uuid' ? asText : undefined
 }

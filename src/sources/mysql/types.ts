@@ -26,6 +26,7 @@ export const MYSQL_TYPE = {
   long: 3,
   float: 4,
   double: 5,
+  null: 6,
   timestamp: 7,
   longlong: 8,
   int24: 9,
@@ -35,6 +36,8 @@ export const MYSQL_TYPE = {
   year: 13,
   varchar: 15,
   bit: 16,
+  /** MySQL 9 */
+  vector: 242,
   json: 245,
   newdecimal: 246,
   enum: 247,
@@ -45,6 +48,7 @@ export const MYSQL_TYPE = {
   blob: 252,
   varString: 253,
   string: 254,
+  geometry: 255,
 } as const
 
 const FLAG = { notNull: 1, unsigned: 32, enum: 256, set: 2048 } as const
@@ -84,6 +88,7 @@ function sourceTypeName(f: MysqlField, type: OutputType | undefined): string {
     3: 'int',
     4: 'float',
     5: 'double',
+    6: 'null',
     7: 'timestamp',
     8: 'bigint',
     9: 'mediumint',
@@ -92,19 +97,21 @@ function sourceTypeName(f: MysqlField, type: OutputType | undefined): string {
     12: 'datetime',
     13: 'year',
     16: `bit(${f.columnLength})`,
+    242: 'vector',
   }
   const name = names[f.columnType]
   if (name) return (f.columnType === MYSQL_TYPE.tiny && f.columnLength === 1 ? 'tinyint(1)' : name) + unsigned
   if (f.flags & FLAG.enum) return 'enum'
   if (f.flags & FLAG.set) return 'set'
   if (stringTypes.has(f.columnType)) {
-    const base = f.columnType === MYSQL_TYPE.string
-      ? 'char'
-      : f.columnType >= 249 && f.columnType <= 252
-      ? 'blob/text'
-      : 'varchar'
-    return f.characterSet === BINARY_CHARSET ? `${base} (binary)` : base
+    const binary = f.characterSet === BINARY_CHARSET
+    if (f.columnType === MYSQL_TYPE.string) return binary ? 'binary' : 'char'
+    if (f.columnType === MYSQL_TYPE.varchar || f.columnType === MYSQL_TYPE.varString) {
+      return binary ? 'varbinary' : 'varchar'
+    }
+    return binary ? 'blob' : 'text'
   }
+  if (f.columnType === MYSQL_TYPE.geometry) return 'geometry'
   return `type ${f.columnType}`
 }
 
@@ -119,7 +126,7 @@ function mapField(f: MysqlField): OutputType | undefined {
     case MYSQL_TYPE.short:
       return integer(16, unsigned)
     case MYSQL_TYPE.int24:
-      return integer(32, false)
+      return integer(32, unsigned)
     case MYSQL_TYPE.long:
       return integer(32, unsigned)
     case MYSQL_TYPE.longlong:
@@ -128,7 +135,11 @@ function mapField(f: MysqlField): OutputType | undefined {
       return integer(16, false)
     case MYSQL_TYPE.bit:
       // BIT(n) is an unsigned bit field of up to 64 bits.
-      return f.columnLength === 1 ? { kind: 'bool' } : integer(64, true)
+      if (f.columnLength === 1) return { kind: 'bool' }
+      return integer(
+        f.columnLength <= 8 ? 8 : f.columnLength <= 16 ? 16 : f.columnLength <= 32 ? 32 : 64,
+        true,
+      )
     case MYSQL_TYPE.newdecimal: {
       // The display length counts the digits, a point when there is a scale, and a sign when signed.
       const scale = f.decimals
@@ -139,6 +150,9 @@ function mapField(f: MysqlField): OutputType | undefined {
       return { kind: 'float', bits: 32 }
     case MYSQL_TYPE.double:
       return { kind: 'float', bits: 64 }
+    case MYSQL_TYPE.null:
+      // A bare NULL in the select list: every value is NULL, which any type holds.
+      return { kind: 'string' }
     case MYSQL_TYPE.date:
       return { kind: 'date' }
     case MYSQL_TYPE.time:
@@ -165,7 +179,20 @@ export function describeMysqlField(f: MysqlField): DescribedColumn {
     fidelity: 'unsupported',
     // Values arrive as the server's raw bytes, which a bytes column keeps exactly.
     suggestedOverride: 'bytes',
-    hint:
-      `cast it in a query, e.g. cast(${f.name} as char) or ST_AsText(${f.name}), or add a columns: override`,
+    hint: unsupportedHint(f),
   }
+}
+
+/** A column name as a YAML key in a `columns:` hint, quoted unless it is a plain word. */
+export function yamlKey(column: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(column) ? column : JSON.stringify(column)
+}
+
+function unsupportedHint(f: MysqlField): string {
+  const col = '`' + f.name.replaceAll('`', '``') + '`'
+  const raw = `or add an override for the server's raw bytes, e.g. columns: { ${yamlKey(f.name)}: bytes }`
+  if (f.columnType === MYSQL_TYPE.geometry) {
+    return `cast it in a query, e.g. ST_AsText(${col}) as ${col} (WKT) or ST_AsBinary(${col}) as ${col} (WKB), ${raw}`
+  }
+  return `cast it in a query, e.g. cast(${col} as char) as ${col}, ${raw}`
 }
