@@ -69,7 +69,7 @@ describe('s3 destination', () => {
     const local = join(dir, 'part.parquet')
     writeFileSync(local, bytes)
     const [agg] = await duck(
-      `select count(*)::int as n, sum(amount)::varchar as total, max(at)::varchar as last from read_parquet('${local}')`,
+      `select count(*)::int as n, sum(amount)::varchar as total, max("at")::varchar as last from read_parquet('${local}')`,
     )
     expect(agg).toEqual({ n: 50000, total: '312506250.00', last: '2026-01-01 13:53:20.123456+00' })
   })
