@@ -3,7 +3,7 @@
  * binary. Everything a run prints is also appended to the capture log the secret scan reads.
  */
 import { spawn } from 'node:child_process'
-import { appendFileSync } from 'node:fs'
+import { appendFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 /** Which way to start rivet. */
@@ -17,6 +17,8 @@ export interface CliResult {
   code: number
   stdout: string
   stderr: string
+  /** Peak resident set size of the rivet process (VmHWM), sampled while it ran. */
+  peakKb: number
 }
 
 /** Where every captured output goes, for tests/security/secret-scan.test.ts. */
@@ -47,11 +49,23 @@ export function rivet(
     child.stderr.on('data', (d) => err.push(d))
     child.on('error', reject)
     child.stdin.end(options.stdin ?? '')
+    let peakKb = 0
+    const sample = () => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+        if (m) peakKb = Math.max(peakKb, Number(m[1]))
+      } catch {
+        // The process exited between samples.
+      }
+    }
+    const timer = setInterval(sample, 20)
     child.on('close', (code) => {
+      clearInterval(timer)
       const result = {
         code: code ?? -1,
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
+        peakKb,
       }
       appendFileSync(CAPTURE_LOG, `\n=== rivet ${args.join(' ')}\n${result.stdout}\n${result.stderr}`)
       resolve(result)

@@ -8,10 +8,9 @@
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
 import type { FileMetaData } from 'hyparquet'
-import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { errorLines, rivet, ROOT, type Runtime } from '../helpers/cli.ts'
+import { errorLines, rivet, type Runtime } from '../helpers/cli.ts'
 import { listFiles, tempDir, writeConfig } from '../helpers/files.ts'
 import { MYSQL_URL, mysqlExec } from '../helpers/mysql.ts'
 import {
@@ -903,35 +902,6 @@ describe('mysql edge values', () => {
   }, SLOW)
 })
 
-/** Runs rivet under Bun, sampling the process's peak resident set size (VmHWM) until it exits. */
-function runMeasured(args: string[]): Promise<{ code: number; stderr: string; peakKb: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'mod.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, RIVET_LOG_LEVEL: undefined, NO_COLOR: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
-    let peakKb = 0
-    const sample = () => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
-        if (m) peakKb = Math.max(peakKb, Number(m[1]))
-      } catch {
-        // exited between samples
-      }
-    }
-    const timer = setInterval(sample, 20)
-    const err: Buffer[] = []
-    child.stderr.on('data', (d) => err.push(d))
-    child.on('error', reject)
-    child.on('exit', () => sample())
-    child.on('close', (code) => {
-      clearInterval(timer)
-      resolve({ code: code ?? -1, stderr: Buffer.concat(err).toString('utf8'), peakKb })
-    })
-  })
-}
-
 describe('mysql: many rows', () => {
   test(`${BIG_ROWS} rows stream in bounded memory with exact values`, async () => {
     const dir = tempDir()
@@ -939,7 +909,7 @@ describe('mysql: many rows', () => {
       dir,
       `  - name: big\n    table: rivet_mysql_big\n    row_group_size: 20000\n    max_file_size: 1MB\n`,
     )
-    const result = await runMeasured(['run', '-c', path])
+    const result = await rivet(['run', '-c', path])
     expect(result.stderr).not.toContain('"level":"error"')
     expect(result.code).toBe(0)
     expect(result.peakKb).toBeGreaterThan(0)
