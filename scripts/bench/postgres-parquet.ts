@@ -7,14 +7,14 @@
  * Creates `bench_narrow_<N>` (default N = 5,000,000) with generate_series if it is missing or
  * has another row count: 8 columns (bigint, int, double, numeric(12,2), ~20-char text, boolean,
  * timestamptz, date). Each case runs K times (default 2; the best run is reported) and the
- * table prints wall time, rows/s, output MB/s, peak RSS of the process and the ratio of its
- * wall time to the psql reference. rivet runs as dist/rivet when it exists (build it with
+ * table prints wall time, CPU time (user+sys, steadier than wall on a busy machine), rows/s,
+ * output MB/s, peak RSS (the highest of the runs) and the ratio of wall time to psql's. rivet runs as dist/rivet when it exists (build it with
  * `npx bun scripts/build.ts`; a stale binary measures old code), else as `bun mod.ts`;
  * `--source` forces `bun mod.ts`. Peak RSS is the child's max resident set from /usr/bin/time.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 
@@ -54,18 +54,20 @@ function ensureTable(): void {
 
 interface Sample {
   wall: number
+  cpu: number
   rssKb: number
   bytes: number
 }
 
-/** Runs a command under /usr/bin/time; returns wall seconds and the child's peak RSS. */
+/** Runs a command under /usr/bin/time: wall seconds, CPU seconds and the child's peak RSS. */
 function measure(cmd: string[]): Sample {
   const timeFile = join(work, 'time.txt')
   const start = performance.now()
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, ...cmd], { encoding: 'utf8' })
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, ...cmd], { encoding: 'utf8' })
   const wall = (performance.now() - start) / 1000
   if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed (${r.status}):\n${r.stdout}${r.stderr}`)
-  return { wall, rssKb: Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop()), bytes: 0 }
+  const [rssKb, user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number)
+  return { wall, cpu: user + sys, rssKb, bytes: 0 }
 }
 
 /** Bytes of the data files under a directory (manifests under _rivet/ not counted). */
@@ -111,26 +113,30 @@ const cases: [string, () => Sample][] = [
 
 try {
   ensureTable()
-  console.log(`${rows} rows, ${runs} run(s) per case, best reported; rivet = ${rivet.join(' ')}\n`)
-  const best: [string, Sample, number[]][] = []
-  for (const [name, run] of cases) {
-    const samples = Array.from({ length: runs }, run)
-    const top = samples.reduce((a, b) => b.wall < a.wall ? b : a)
-    best.push([name, top, samples.map((s) => s.wall)])
-  }
-  const reference = best[0][1].wall
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ')
+  console.log(`${rows} rows, ${runs} run(s) per case, best wall reported; rivet = ${rivet.join(' ')}`)
+  console.log(`load average before: ${load()}\n`)
+  const results = cases.map(([name, run]) => [name, Array.from({ length: runs }, run)] as const)
+  const fastest = (samples: readonly Sample[]) => samples.reduce((a, b) => b.wall < a.wall ? b : a)
+  const reference = fastest(results[0][1]).wall
   const MB = 1024 * 1024
-  console.log('| case | wall s | all runs s | rows/s | output MB | MB/s | peak RSS MB | x psql |')
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
-  for (const [name, s, walls] of best) {
-    console.log(
-      `| ${name} | ${s.wall.toFixed(2)} | ${walls.map((w) => w.toFixed(2)).join(' / ')} | ${
-        Math.round(rows / s.wall).toLocaleString('en-US')
-      } | ${s.bytes ? (s.bytes / MB).toFixed(1) : '-'} | ${
-        s.bytes ? (s.bytes / MB / s.wall).toFixed(1) : '-'
-      } | ${(s.rssKb / 1024).toFixed(0)} | ${(s.wall / reference).toFixed(2)} |`,
-    )
+  const f = (n: number, digits = 1) => n.toFixed(digits)
+  console.log('| case | wall s | all runs s | CPU s | rows/s | output MB | MB/s | peak RSS MB | x psql |')
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  for (const [name, samples] of results) {
+    const s = fastest(samples)
+    const rss = Math.max(...samples.map((x) => x.rssKb)) / 1024
+    const out = s.bytes ? [f(s.bytes / MB), f(s.bytes / MB / s.wall)] : ['-', '-']
+    const cells = [
+      name,
+      f(s.wall, 2),
+      samples.map((x) => f(x.wall, 2)).join(' / '),
+      f(s.cpu),
+      Math.round(rows / s.wall).toLocaleString('en-US'),
+    ]
+    console.log(`| ${[...cells, ...out, f(rss, 0), f(s.wall / reference, 2)].join(' | ')} |`)
   }
+  console.log(`\nload average after: ${load()}`)
 } finally {
   rmSync(work, { recursive: true, force: true })
 }

@@ -43,3 +43,9 @@ export interface CredentialProvider<T> {
 export function maskKeyId(id: string): string {
   return id.length <= 8 ? '****' : `${id.slice(0, 4)}****${id.slice(-4)}`
 }
+
+/** Time until `expiresAt` for people: `42 s`, `59 min`; negative once past. */
+export function timeLeft(expiresAt: Date, now = Date.now()): string {
+  const seconds = Math.round((expiresAt.getTime() - now) / 1000)
+  return Math.abs(seconds) < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`
+}

@@ -14,9 +14,15 @@ export interface Expiring {
 
 /** Cache timing and the hooks tests and logs need. */
 export interface RefreshOptions {
-  /** Start refreshing this long before expiry (default 5 minutes, as the AWS SDKs do). */
+  /**
+   * Start refreshing this long before expiry (default 5 minutes, as the AWS SDKs do; half the
+   * credential's lifetime when that is shorter).
+   */
   refreshBeforeMs?: number
-  /** Below this much validity a credential is treated as expired (default 10 seconds). */
+  /**
+   * Below this much validity a credential is treated as expired (default 10 seconds; a quarter
+   * of the credential's lifetime when that is shorter).
+   */
   minValidityMs?: number
   /** The clock; tests drive it. */
   now?: () => number
@@ -28,6 +34,8 @@ export interface RefreshOptions {
 export class RefreshingCredentials<T extends Expiring> implements CredentialProvider<T> {
   readonly refreshable = true
   private current: T | undefined
+  /** When `current` arrived: with its expiry, how long it was issued for. */
+  private fetchedAt = 0
   private inFlight: Promise<T> | undefined
   private readonly refreshBeforeMs: number
   private readonly minValidityMs: number
@@ -47,9 +55,13 @@ export class RefreshingCredentials<T extends Expiring> implements CredentialProv
     const current = this.current
     if (!current) return await this.refresh()
     if (!current.expiresAt) return current
-    const left = current.expiresAt.getTime() - this.now()
-    if (left > this.refreshBeforeMs) return current
-    if (left > this.minValidityMs) {
+    const expiresAt = current.expiresAt.getTime()
+    const left = expiresAt - this.now()
+    // A credential issued for less than the window (brokers hand out minutes, tests seconds)
+    // would otherwise refresh on every call: scale both margins down to its lifetime.
+    const lifetime = expiresAt - this.fetchedAt
+    if (left > Math.min(this.refreshBeforeMs, lifetime / 2)) return current
+    if (left > Math.min(this.minValidityMs, lifetime / 4)) {
       // Still valid: hand it out and refresh in the background, once.
       this.refresh().catch((error) => this.options.onBackgroundError?.(error))
       return current
@@ -65,6 +77,7 @@ export class RefreshingCredentials<T extends Expiring> implements CredentialProv
   private refresh(): Promise<T> {
     this.inFlight ??= this.fetch().then((value) => {
       this.current = value
+      this.fetchedAt = this.now()
       return value
     }).finally(() => {
       this.inFlight = undefined

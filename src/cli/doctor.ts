@@ -3,6 +3,7 @@
  * (redacted), when it expires, whether we can connect, and whether we can write and delete a
  * probe object. Exits non-zero with the first failure's code when anything is wrong.
  */
+import { timeLeft } from '../auth/credentials.ts'
 import { resolvePath } from '../config/load.ts'
 import type { DestinationConfig } from '../config/schema.ts'
 import type { Destination } from '../destinations/destination.ts'
@@ -36,9 +37,9 @@ async function probe(destination: Destination, runId: string, failures: RivetErr
       const info = await destination.credentials()
       if (!info) return 'none needed'
       const expiry = info.expiresAt
-        ? `, expires ${info.expiresAt.toISOString()} (in ${
-          Math.round((info.expiresAt.getTime() - Date.now()) / 60000)
-        } min)`
+        ? `, expires ${info.expiresAt.toISOString()} (in ${timeLeft(info.expiresAt)}${
+          info.refreshable ? ', refreshed automatically' : ''
+        })`
         : ''
       return `${info.source}${info.identity ? ` ${info.identity}` : ''}${expiry}`
     }, failures),
@@ -60,7 +61,7 @@ export const doctorCommand: Command = {
   summary: 'check the source and every destination: credentials, connection, write and delete a probe',
   usage: 'rivet doctor -c FILE [-p key=value]... [--json]',
   options: { config: CONFIG_OPTIONS.config, param: CONFIG_OPTIONS.param },
-  async run({ values }) {
+  async run({ values, logger }) {
     const loaded = await loadFromArgs('doctor', values)
     const failures: RivetError[] = []
     const runId = newRunId(new Date())
@@ -85,6 +86,7 @@ export const doctorCommand: Command = {
           block.config,
           { export: 'doctor', run_id: runId, date: new Date().toISOString().slice(0, 10) },
           (p) => resolvePath(loaded, p),
+          logger,
         )
         return Promise.resolve()
       }, failures)

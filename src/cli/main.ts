@@ -15,15 +15,24 @@ import { commandHelp, overview } from './help.ts'
 import { closest } from '../config/suggest.ts'
 
 async function commands(): Promise<Command[]> {
-  const [{ runCommand }, { checkCommand }, { doctorCommand }, { initCommand }, { schemaCommand }] =
-    await Promise.all([
-      import('./run.ts'),
-      import('./check.ts'),
-      import('./doctor.ts'),
-      import('./init.ts'),
-      import('./schema.ts'),
-    ])
-  return [runCommand, checkCommand, doctorCommand, initCommand, schemaCommand]
+  const [
+    { runCommand },
+    { checkCommand },
+    { doctorCommand },
+    { initCommand },
+    { schemaCommand },
+    { completionsCommand },
+  ] = await Promise.all([
+    import('./run.ts'),
+    import('./check.ts'),
+    import('./doctor.ts'),
+    import('./init.ts'),
+    import('./schema.ts'),
+    import('./completions.ts'),
+  ])
+  const all: Command[] = [runCommand, checkCommand, doctorCommand, initCommand, schemaCommand]
+  all.push(completionsCommand(() => all))
+  return all
 }
 
 function printJson(document: unknown): void {

@@ -12,6 +12,12 @@ const size = z.union([
 ])
   .describe('a size such as 256MB (KB/MB/GB are powers of 1024) or a number of bytes')
 
+const duration = z.union([
+  z.string().regex(/^\d+\s*(s|m|h)$/i, 'must be a duration such as 900s, 45m or 1h'),
+  z.number().int().positive(),
+])
+  .describe('a duration such as 900s, 45m or 1h, or a number of seconds')
+
 const tls = z.strictObject({
   mode: z.enum(['disable', 'require', 'verify-ca', 'verify-full'])
     .describe(
@@ -88,10 +94,86 @@ const s3Destination = z.strictObject({
   session_token_env: envName.optional().describe(
     'environment variable holding the session token (ASIA... keys)',
   ),
+  aws_profile: z.string().min(1).optional().describe(
+    'profile from ~/.aws/config and ~/.aws/credentials (keys, credential_process, role, SSO)',
+  ),
+  role_arn: z.string().regex(
+    /^arn:[^:]+:iam::/,
+    'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+  )
+    .optional().describe('assume this role on top of the base credentials (refreshed before it expires)'),
+  external_id_env: envName.optional().describe(
+    'environment variable holding the external id role_arn requires',
+  ),
+  role_session_name: z.string().regex(/^[\w+=,.@-]{2,64}$/, 'must be 2-64 of letters, digits and +=,.@_-')
+    .optional().describe('session name of the assumed role, default rivet-<time>'),
+  role_duration: duration.optional().describe('lifetime of each assumed-role session, default 1h'),
   part_size: size.optional().describe('multipart part size, default 16MB (grows past 1,000 parts)'),
   upload_concurrency: z.number().int().min(1).max(64).optional().describe(
     'parts uploaded at once, default 4',
   ),
+}).superRefine((block, ctx) => {
+  // Each of these names one way to get credentials; two at once would leave one silently unused.
+  const conflict = (a: keyof typeof block, b: keyof typeof block, message: string) => {
+    if (block[a] !== undefined && block[b] !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [b], message: `${a} and ${b} conflict: ${message}` })
+    }
+  }
+  const needs = (a: keyof typeof block, b: keyof typeof block) => {
+    if (block[a] !== undefined && block[b] === undefined) {
+      ctx.addIssue({ code: 'custom', path: [a], message: `${a} needs ${b}` })
+    }
+  }
+  conflict('aws_profile', 'access_key_env', 'give a profile or keys, not both')
+  conflict('aws_profile', 'secret_key_env', 'give a profile or keys, not both')
+  conflict('aws_profile', 'session_token_env', 'the profile brings its own session token')
+  needs('access_key_env', 'secret_key_env')
+  needs('secret_key_env', 'access_key_env')
+  needs('session_token_env', 'access_key_env')
+  needs('external_id_env', 'role_arn')
+  needs('role_session_name', 'role_arn')
+  needs('role_duration', 'role_arn')
+})
+
+const gcsDestination = z.strictObject({
+  type: z.literal('gcs').describe('Google Cloud Storage (or an emulator such as fake-gcs-server)'),
+  bucket: z.string().min(1),
+  prefix: z.string().default('').describe('object name prefix; placeholders {export} {date} {run_id}'),
+  endpoint: z.url().optional().describe('JSON API endpoint, default https://storage.googleapis.com'),
+  allow_anonymous: z.boolean().optional().describe(
+    'send no credentials (emulators, public buckets); otherwise GOOGLE_OAUTH_ACCESS_TOKEN',
+  ),
+  part_size: size.optional().describe(
+    'resumable upload chunk size, default 16MB (rounded up to a multiple of 256KiB)',
+  ),
+})
+
+const azureDestination = z.strictObject({
+  type: z.literal('azure').describe('Azure Blob Storage (or Azurite)'),
+  container: z.string().min(1).optional(),
+  bucket: z.string().min(1).optional().describe('alias of container'),
+  prefix: z.string().default('').describe('blob name prefix; placeholders {export} {date} {run_id}'),
+  account_name: z.string().min(1).describe('storage account name'),
+  account_key_env: envName.optional().describe('environment variable holding the account key (SharedKey)'),
+  sas_token_env: envName.optional().describe('environment variable holding a SAS token (leading ? allowed)'),
+  endpoint: z.url().optional().describe(
+    'blob endpoint, default https://<account>.blob.core.windows.net; Azurite: http://127.0.0.1:10000/<account>',
+  ),
+  part_size: size.optional().describe('block size, default 16MB (grows past 5,000 blocks)'),
+  upload_concurrency: z.number().int().min(1).max(64).optional().describe(
+    'blocks uploaded at once, default 4',
+  ),
+}).superRefine((block, ctx) => {
+  if (Boolean(block.container) === Boolean(block.bucket)) {
+    ctx.addIssue({ code: 'custom', path: ['container'], message: 'give exactly one of container or bucket' })
+  }
+  if (block.account_key_env && block.sas_token_env) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sas_token_env'],
+      message: 'account_key_env and sas_token_env conflict: give one credential',
+    })
+  }
 })
 
 /** Where files go. */
@@ -99,6 +181,8 @@ export const destinationSchema = z.discriminatedUnion('type', [
   localDestination,
   stdoutDestination,
   s3Destination,
+  gcsDestination,
+  azureDestination,
 ])
 
 const exportSchema = z.strictObject({

@@ -11,6 +11,8 @@ export interface CredentialInfo {
   identity?: string
   /** When it stops working, for temporary credentials. */
   expiresAt?: Date
+  /** True when rivet renews it before `expiresAt` (a profile or role), false for fixed keys. */
+  refreshable?: boolean
 }
 
 /** Where an export's files go. */

@@ -1,17 +1,29 @@
 /** Opens the destination a config block describes, rooted at one export's directory. */
 import { posix } from 'node:path'
 import { awsCredentials } from '../auth/aws/chain.ts'
+import { azureCredentials } from '../auth/azure/chain.ts'
+import { gcpCredentials } from '../auth/gcp/chain.ts'
 import { parseSize } from '../config/size.ts'
 import { env } from '../runtime/process.ts'
+import { AzureBlobClient } from './azure/client.ts'
+import { AzureDestination } from './azure/destination.ts'
+import { GcsClient } from './gcs/client.ts'
+import { GcsDestination } from './gcs/destination.ts'
 import { S3Client } from './s3/client.ts'
 import { S3Destination } from './s3/destination.ts'
 import type { DestinationConfig } from '../config/schema.ts'
+import type { Logger } from '../log/logger.ts'
 import type { Destination } from './destination.ts'
 import { LocalDestination } from './local.ts'
 import { StdoutDestination } from './stdout.ts'
 
 /** Default multipart part size: large enough for S3's 10,000-part cap to reach 160 GB before parts grow. */
 export const DEFAULT_PART_SIZE = 16 * 1024 * 1024
+
+/** The configured `part_size` in bytes, or the default. */
+function partSize(value: string | number | undefined): number {
+  return value === undefined ? DEFAULT_PART_SIZE : parseSize(value, 'destination.part_size')
+}
 
 /** Values for the `{export}`, `{date}` and `{run_id}` placeholders. */
 export interface Placeholders {
@@ -36,6 +48,8 @@ export function openDestination(
   config: DestinationConfig,
   values: Placeholders,
   resolvePath: (p: string) => string,
+  /** Where credential refreshes are logged. */
+  logger?: Logger,
 ): Destination {
   switch (config.type) {
     case 'local':
@@ -51,12 +65,29 @@ export function openDestination(
           bucket: config.bucket,
           pathStyle: config.path_style ?? config.endpoint !== undefined,
         },
-        awsCredentials(config, `destination s3://${config.bucket}`),
+        awsCredentials(config, `destination s3://${config.bucket}`, { region, logger }),
       )
       return new S3Destination(client, exportRoot(config.prefix, values), {
-        partSize: config.part_size === undefined
-          ? DEFAULT_PART_SIZE
-          : parseSize(config.part_size, 'destination.part_size'),
+        partSize: partSize(config.part_size),
+        concurrency: config.upload_concurrency ?? 4,
+      })
+    }
+    case 'gcs': {
+      const client = new GcsClient(
+        { endpoint: config.endpoint ?? 'https://storage.googleapis.com', bucket: config.bucket },
+        gcpCredentials(config, `destination gs://${config.bucket}`),
+      )
+      return new GcsDestination(client, exportRoot(config.prefix, values), partSize(config.part_size))
+    }
+    case 'azure': {
+      const container = (config.container ?? config.bucket)!
+      const account = config.account_name
+      const client = new AzureBlobClient(
+        { endpoint: config.endpoint ?? `https://${account}.blob.core.windows.net`, account, container },
+        azureCredentials(config, `destination azure container ${container}`),
+      )
+      return new AzureDestination(client, exportRoot(config.prefix, values), {
+        partSize: partSize(config.part_size),
         concurrency: config.upload_concurrency ?? 4,
       })
     }

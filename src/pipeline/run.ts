@@ -42,7 +42,8 @@ const EXPIRY_WARNING_MS = 60 * 60_000
  */
 async function checkCredentialExpiry(destination: Destination, logger: Logger): Promise<void> {
   const info = await destination.credentials()
-  if (!info?.expiresAt) return
+  // Credentials rivet renews itself neither expire mid-run nor need a warning.
+  if (!info?.expiresAt || info.refreshable) return
   const left = info.expiresAt.getTime() - Date.now()
   if (left <= 0) {
     throw authError(
@@ -79,6 +80,7 @@ export async function runExport(
     (exp.destination ?? loaded.config.destination)!,
     { export: exp.name, run_id: runId, date: startedAt.toISOString().slice(0, 10) },
     resolve,
+    logger,
   )
   logger.info(`export ${exp.name}: starting`, { run_id: runId, destination: destination.location })
   logger.debug(`export ${exp.name}: query`, { query: plan.query })

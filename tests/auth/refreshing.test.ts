@@ -92,6 +92,25 @@ describe('RefreshingCredentials', () => {
     expect((await t.provider.get()).n).toBe(3)
   })
 
+  test('a credential issued for less than the window refreshes at half its lifetime, not on every call', async () => {
+    const t = setup(20_000)
+    const first = t.provider.get()
+    await t.settle()
+    await first
+    t.advance(9_000) // 11 s left of 20: fresh
+    expect((await t.provider.get()).n).toBe(1)
+    expect(t.calls()).toBe(1)
+    t.advance(3_000) // 8 s left: inside half the lifetime, one background refresh
+    expect((await t.provider.get()).n).toBe(1)
+    expect(t.calls()).toBe(2)
+    await t.settle()
+    t.advance(16_000) // 4 s left of the second: under a quarter, callers wait
+    const waiting = t.provider.get()
+    expect(t.calls()).toBe(3)
+    await t.settle()
+    expect((await waiting).n).toBe(3)
+  })
+
   test('invalidate forces the next call to wait for a new credential; a failed wait throws', async () => {
     let failing = false
     const t = setup(60 * 60_000, () => failing)

@@ -86,3 +86,21 @@ describe('commands', () => {
     expect(ok.stdout).toMatch(/raw\s+numeric\s+-> decimal\(38,9\)\s+exact/)
   })
 })
+
+describe('completions', () => {
+  test('bash completion is valid bash and offers every command and its flags', async () => {
+    const result = await rivet(['completions', 'bash'])
+    expect(result.code).toBe(0)
+    const check = Bun.spawnSync(['bash', '-n'], { stdin: new TextEncoder().encode(result.stdout) })
+    expect(check.exitCode).toBe(0)
+    for (const name of ['run', 'check', 'doctor', 'init', 'schema']) expect(result.stdout).toContain(` ${name}`)
+    expect(result.stdout).toContain('run) opts="--log-level --log-format --json --help -h --config -c --export -e')
+  })
+
+  test('zsh and fish scripts name every command; an unknown shell is a usage error', async () => {
+    expect((await rivet(['completions', 'zsh'])).stdout).toContain("'doctor[")
+    expect((await rivet(['completions', 'fish'])).stdout).toContain("-a init -d 'write a starter config")
+    const bad = await rivet(['completions', 'tcsh'])
+    expect(bad.code).toBe(2)
+  })
+})

@@ -2,8 +2,10 @@
  * Secret values the tests plant in configs and environments. None may ever appear in anything
  * rivet prints: scripts/scan-secrets.ts checks the whole suite's captured output for them.
  */
+import { AWS_PLANTED } from './aws.ts'
 import { AZURITE, SAS, sasSignatures, WRONG_AZURE_KEY } from './azure.ts'
 import { GCS_TOKEN } from './gcs.ts'
+import { MINIO } from './s3.ts'
 
 export const PLANTED_SECRETS = [
   'hunter2-planted',
@@ -15,4 +17,6 @@ export const PLANTED_SECRETS = [
   WRONG_AZURE_KEY,
   ...Object.values(SAS).flatMap(sasSignatures),
   GCS_TOKEN,
+  MINIO.secretKey,
+  ...Object.values(AWS_PLANTED),
 ]

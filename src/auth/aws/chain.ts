@@ -1,41 +1,85 @@
 /**
- * Which AWS credentials a destination uses: the variables it names, or else the standard
- * AWS environment variables. Nothing found is an auth error (exit 4) listing what was tried.
+ * Which AWS credentials a destination uses: the keys its `*_env` settings name, its
+ * `aws_profile`, or else the standard chain (see default-chain.ts); with `role_arn`, a role
+ * assumed on top of those and refreshed before it expires. Temporary keys without their
+ * session token are stopped before any request.
  */
-import { authError, configError } from '../../errors.ts'
-import { env } from '../../runtime/process.ts'
+import { configError } from '../../errors.ts'
+import type { Logger } from '../../log/logger.ts'
+import { Secret } from '../../log/secret.ts'
+import { parseDuration } from '../../config/duration.ts'
 import type { AwsCredentials, CredentialProvider } from '../credentials.ts'
-import { AWS_STANDARD_ENV, envCredentials } from './static.ts'
+import { requiredEnv } from '../static.ts'
+import { defaultChain } from './default-chain.ts'
+import { profileCredentials } from './profile.ts'
+import { assumedRoleSource, defaultSessionName } from './role.ts'
+import { type AwsContext, cached } from './source.ts'
+import { envCredentials } from './static.ts'
 
 /** The credential settings of an S3 destination block. */
 export interface AwsCredentialSettings {
   access_key_env?: string
   secret_key_env?: string
   session_token_env?: string
+  aws_profile?: string
+  role_arn?: string
+  external_id_env?: string
+  role_session_name?: string
+  role_duration?: string | number
+}
+
+/** What resolving needs besides the settings. */
+export interface AwsCredentialOptions {
+  /** The destination's region: STS is called there unless a profile or variable says otherwise. */
+  region: string
+  /** Receives credential fetches (debug) and failed background refreshes (warn). */
+  logger?: Logger
+}
+
+/** STS accepts 15 minutes to 12 hours (the role's own maximum may be lower). */
+const ROLE_DURATION = { min: 900, max: 43_200, default: 3600 }
+
+/** The base credentials: named keys, the named profile, or the standard chain. */
+function base(settings: AwsCredentialSettings, context: AwsContext): CredentialProvider<AwsCredentials> {
+  if (settings.access_key_env && settings.secret_key_env) {
+    return envCredentials(
+      {
+        accessKey: settings.access_key_env,
+        secretKey: settings.secret_key_env,
+        sessionToken: settings.session_token_env,
+      },
+      context.where,
+    )
+  }
+  if (settings.aws_profile) return profileCredentials(settings.aws_profile, context)
+  return defaultChain(context)
 }
 
 /** Resolves the provider for a destination. `where` names the block in messages. */
 export function awsCredentials(
   settings: AwsCredentialSettings,
   where: string,
+  options: AwsCredentialOptions,
 ): CredentialProvider<AwsCredentials> {
-  let provider: CredentialProvider<AwsCredentials>
-  if (settings.access_key_env && settings.secret_key_env) {
-    provider = envCredentials(
-      {
-        accessKey: settings.access_key_env,
-        secretKey: settings.secret_key_env,
-        sessionToken: settings.session_token_env,
-      },
-      where,
-    )
-  } else if (env(AWS_STANDARD_ENV.accessKey) && env(AWS_STANDARD_ENV.secretKey)) {
-    provider = envCredentials(AWS_STANDARD_ENV, 'the environment')
-  } else {
-    throw authError(
-      `${where}: no AWS credentials found; tried access_key_env/secret_key_env (not set) and ` +
-        `AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (not set); set one of them`,
-      'AUTH_MISSING',
+  const context: AwsContext = { where, ...options }
+  let provider = base(settings, context)
+  if (settings.role_arn) {
+    const duration = settings.role_duration === undefined
+      ? ROLE_DURATION.default
+      : parseDuration(settings.role_duration, `${where}: role_duration`)
+    if (duration < ROLE_DURATION.min || duration > ROLE_DURATION.max) {
+      throw configError(`${where}: role_duration must be between 15 minutes and 12 hours (STS limits)`)
+    }
+    provider = cached(
+      assumedRoleSource(provider, {
+        roleArn: settings.role_arn,
+        sessionName: settings.role_session_name ?? defaultSessionName(),
+        durationSeconds: duration,
+        externalId: settings.external_id_env
+          ? new Secret(requiredEnv(settings.external_id_env, where))
+          : undefined,
+      }, { region: context.region }),
+      context,
     )
   }
   return checkedForSessionToken(provider, where)
@@ -47,7 +91,9 @@ function checkedForSessionToken(
   where: string,
 ): CredentialProvider<AwsCredentials> {
   return {
-    ...provider,
+    source: provider.source,
+    refreshable: provider.refreshable,
+    invalidate: () => provider.invalidate(),
     get: async () => {
       const credentials = await provider.get()
       if (credentials.accessKeyId.startsWith('ASIA') && !credentials.sessionToken) {

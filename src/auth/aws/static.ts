@@ -6,6 +6,7 @@ import { configError } from '../../errors.ts'
 import { Secret } from '../../log/secret.ts'
 import { env } from '../../runtime/process.ts'
 import type { AwsCredentials, CredentialProvider } from '../credentials.ts'
+import { requiredEnv, staticCredentials } from '../static.ts'
 
 /** Names of the variables holding the keys. */
 export interface AwsEnvNames {
@@ -26,18 +27,8 @@ export const AWS_STANDARD_ENV: AwsEnvNames = {
  * expire, the fix is to refresh the variables (or use a profile or role rivet can refresh).
  */
 export function envCredentials(names: AwsEnvNames, where: string): CredentialProvider<AwsCredentials> {
-  const read = (name: string) => {
-    const value = env(name)
-    if (!value) {
-      throw configError(
-        `${where} names the environment variable ${name}, which is not set`,
-        'CONFIG_MISSING_ENV',
-      )
-    }
-    return value
-  }
-  const accessKeyId = read(names.accessKey)
-  const secretAccessKey = new Secret(read(names.secretKey))
+  const accessKeyId = requiredEnv(names.accessKey, where)
+  const secretAccessKey = new Secret(requiredEnv(names.secretKey, where))
   const token = names.sessionToken ? env(names.sessionToken) : undefined
   // `aws configure export-credentials --format env` writes the expiry of temporary keys here.
   const expiration = env('AWS_CREDENTIAL_EXPIRATION')
@@ -45,16 +36,12 @@ export function envCredentials(names: AwsEnvNames, where: string): CredentialPro
   if (expiresAt && Number.isNaN(expiresAt.getTime())) {
     throw configError(`AWS_CREDENTIAL_EXPIRATION is not a date: ${expiration}`, 'CONFIG_INVALID')
   }
-  const credentials: AwsCredentials = {
+  // Naming the token variable too tells a user with expired session keys what to refresh.
+  const variables = token ? `${names.accessKey}, ${names.sessionToken}` : names.accessKey
+  return staticCredentials(`env static (${variables})`, {
     accessKeyId,
     secretAccessKey,
     sessionToken: token ? new Secret(token) : undefined,
     expiresAt,
-  }
-  return {
-    source: `env static (${names.accessKey})`,
-    refreshable: false,
-    get: () => Promise.resolve(credentials),
-    invalidate: () => {},
-  }
+  })
 }

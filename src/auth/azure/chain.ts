@@ -15,7 +15,7 @@ export interface AzureCredentialSettings {
 }
 
 /** The signed expiry (`se=`) of a SAS token, when it has a readable one. */
-export function sasExpiry(token: string): Date | undefined {
+function sasExpiry(token: string): Date | undefined {
   const se = new URLSearchParams(token).get('se')
   const date = se ? new Date(se) : undefined
   return date && !Number.isNaN(date.getTime()) ? date : undefined

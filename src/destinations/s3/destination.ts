@@ -72,16 +72,22 @@ export class S3Destination implements Destination {
     return this.root ? `${this.root}/${path}` : path
   }
 
-  /** An expired or invalid session credential: exit 4 with what to refresh. */
-  private expiredError(error: S3Error, refreshed: boolean): RivetError {
+  /**
+   * An expired or invalid session credential: exit 4 with what to refresh. S3 answers the same
+   * for an expired, revoked or altered session token, so this is AUTH_EXPIRED (refreshing is the
+   * fix in every case) and the message says so.
+   */
+  private expiredError(error: S3Error, refreshed: boolean, sentToken: boolean): RivetError {
     const source = this.client.credentials.source
+    const what = sentToken ? 'session token' : 'credential'
     const fix = refreshed
-      ? 'rivet refreshed it and the new one was refused too: check the role or profile behind it'
+      ? `rivet refreshed it and the new one was refused too: check the role or profile behind ${source}`
       : 'these keys cannot refresh themselves: export fresh ones (e.g. `aws configure export-credentials --format env`) ' +
         'or use a profile or role rivet can refresh'
     return authError(
-      `S3 bucket ${this.client.location.bucket} refused ${error.operation}: the session credential from ${source} ` +
-        `expired or is invalid (${error.code}); ${fix}`,
+      `S3 bucket ${this.client.location.bucket} refused ${error.operation}: the ${what} from ${source} is expired ` +
+        `or invalid (${error.code}: ${error.message}); reported as AUTH_EXPIRED because S3 answers the same for an ` +
+        `expired, revoked or altered token; ${fix}`,
       'AUTH_EXPIRED',
       error,
     )
@@ -139,13 +145,13 @@ export class S3Destination implements Destination {
         const provider = this.client.credentials
         const sentToken = Boolean((await provider.get()).sessionToken)
         if (!expired(error, sentToken)) throw error
-        if (!provider.refreshable) throw this.expiredError(error as S3Error, false)
+        if (!provider.refreshable) throw this.expiredError(error as S3Error, false, sentToken)
         // Refresh once and retry this one request; a second expiry is final.
         provider.invalidate()
         try {
           return await attempt()
         } catch (again) {
-          throw expired(again, sentToken) ? this.expiredError(again as S3Error, true) : again
+          throw expired(again, sentToken) ? this.expiredError(again as S3Error, true, sentToken) : again
         }
       }
     } catch (error) {
@@ -157,14 +163,24 @@ export class S3Destination implements Destination {
     const provider = this.client.credentials
     try {
       const creds = await provider.get()
-      return { source: provider.source, identity: maskKeyId(creds.accessKeyId), expiresAt: creds.expiresAt }
+      return {
+        source: provider.source,
+        identity: maskKeyId(creds.accessKeyId),
+        expiresAt: creds.expiresAt,
+        refreshable: provider.refreshable,
+      }
     } catch (error) {
       throw this.fail(error)
     }
   }
 
   async check(): Promise<void> {
-    await this.send('HeadBucket', 'HEAD', '', {})
+    // A GET rather than HeadBucket (same s3:ListBucket permission): a HEAD answer has no body,
+    // so an expired or altered session token would look like any other AccessDenied.
+    const response = await this.send('ListObjectsV2', 'GET', '', {
+      query: { 'list-type': '2', 'max-keys': '0' },
+    })
+    await response.text()
   }
 
   create(path: string): WritableStream<Uint8Array> {

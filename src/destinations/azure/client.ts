@@ -1,0 +1,82 @@
+/**
+ * A small Azure Blob client on fetch: requests to one container, signed with SharedKey or
+ * carrying a SAS token, and Azure's error answers (x-ms-error-code, XML body) turned into
+ * {@link StoreError}s. It knows HTTP, not config or the pipeline.
+ */
+import type { AzureStorageCredentials, CredentialProvider } from '../../auth/credentials.ts'
+import { type Answer, encodePath, fetchOrThrow, StoreError, xmlTag } from '../http.ts'
+import { sharedKeyAuthorization } from './sharedkey.ts'
+
+/** The REST API version rivet speaks; Azurite 3.35 and every Azure region accept it. */
+const AZURE_API_VERSION = '2021-08-06'
+
+/** Where the container is. */
+export interface AzureLocation {
+  /** The account's blob endpoint: `https://<account>.blob.core.windows.net`, or Azurite's `http://host:port/<account>`. */
+  endpoint: string
+  account: string
+  container: string
+}
+
+/** Request options. */
+export interface AzureRequest {
+  query?: Record<string, string>
+  body?: Uint8Array
+  /** Header names in lowercase. */
+  headers?: Record<string, string>
+}
+
+/** Sends authorized requests to one container. */
+export class AzureBlobClient {
+  constructor(
+    readonly location: AzureLocation,
+    readonly credentials: CredentialProvider<AzureStorageCredentials>,
+  ) {}
+
+  /** The URL of a blob (or of the container, for an empty name). */
+  url(blob: string, query: Record<string, string> = {}): URL {
+    const base = this.location.endpoint.replace(/\/+$/, '')
+    const path = blob ? `${this.location.container}/${encodePath(blob)}` : this.location.container
+    const url = new URL(`${base}/${path}`)
+    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value)
+    return url
+  }
+
+  /** Sends a request; throws {@link StoreError} for an error answer. */
+  async send(
+    operation: string,
+    method: string,
+    blob: string,
+    request: AzureRequest = {},
+  ): Promise<Answer> {
+    const credentials = await this.credentials.get()
+    const url = this.url(blob, request.query)
+    const headers: Record<string, string> = {
+      'x-ms-date': new Date().toUTCString(),
+      'x-ms-version': AZURE_API_VERSION,
+      ...request.headers,
+    }
+    if (credentials.kind === 'sas') {
+      url.search = `${url.search ? `${url.search}&` : '?'}${credentials.token.reveal()}`
+    } else {
+      // fetch sets Content-Length itself; it is only added here to be signed.
+      const signed = { ...headers, 'content-length': String(request.body?.length ?? 0) }
+      headers.authorization = sharedKeyAuthorization(
+        this.location.account,
+        credentials.key,
+        method,
+        url,
+        signed,
+      )
+    }
+    const response = await fetchOrThrow(operation, url.toString(), { method, headers, body: request.body })
+    // Reading the body to its end, even unused, lets the connection be reused.
+    const text = await response.text()
+    if (response.ok) return response
+    // x-ms-error-code is always there, even when a HEAD answer has no body.
+    const code = response.headers.get('x-ms-error-code') ?? xmlTag(text, 'Code') ?? `HTTP${response.status}`
+    // Azure's messages go on with RequestId and Time lines: keep the first.
+    const message = (xmlTag(text, 'Message') ?? response.statusText).split('\n')[0]
+    throw new StoreError(response.status, code, message, operation)
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * An Azure Blob container as a destination: small objects in one Put Blob, larger ones as
+ * blocks (Put Block, several at once) committed by one Put Block List, each body with a
+ * Content-MD5 the service checks. Until the block list is committed no blob is visible, so an
+ * aborted upload leaves only uncommitted blocks, which Azure discards by itself after a week.
+ */
+import { contentMd5, StoreError, transient } from '../http.ts'
+import type { CredentialInfo, Destination } from '../destination.ts'
+import { storeFailure, type StoreTarget, type Verdict } from '../failure.ts'
+import { multipartWritable, type PartUpload } from '../multipart.ts'
+import { withRetry } from '../retry.ts'
+import { AzureBlobClient, type AzureRequest } from './client.ts'
+
+/** Azure caps a blob at 50,000 blocks; block sizes double every 5,000 blocks to stay under it. */
+const GROW_AFTER = 5000
+
+/**
+ * Answers to a valid SAS that may not do this one operation: a container-scoped SAS cannot read
+ * the container's properties, yet can upload.
+ */
+const SAS_SCOPE_CODES = new Set(['AuthorizationPermissionMismatch', 'AuthorizationResourceTypeMismatch'])
+
+/** Block size and parallelism of block uploads. */
+export interface AzureUploadOptions {
+  partSize: number
+  concurrency: number
+}
+
+/** Block ids must all have the same length within a blob: a zero-padded index, base64. */
+function blockId(index: number): string {
+  return btoa(`block-${String(index).padStart(6, '0')}`)
+}
+
+function classify(error: StoreError): Verdict {
+  if (error.code === 'ContainerNotFound') return 'missing'
+  return error.status === 401 || error.status === 403 ? 'auth' : 'other'
+}
+
+/** A container + prefix, rooted at one export's directory. */
+export class AzureDestination implements Destination {
+  readonly singleStream = false
+  readonly location: string
+
+  constructor(
+    private readonly client: AzureBlobClient,
+    /** Blob name prefix of the export's directory, without a trailing slash. */
+    private readonly root: string,
+    private readonly upload: AzureUploadOptions,
+  ) {
+    const { endpoint, container } = client.location
+    this.location = `${endpoint.replace(/\/+$/, '')}/${container}/${root}`
+  }
+
+  private blob(path: string): string {
+    return this.root ? `${this.root}/${path}` : path
+  }
+
+  private async target(): Promise<StoreTarget> {
+    const { account, container, endpoint } = this.client.location
+    const provider = this.client.credentials
+    const credentials = await provider.get()
+    let authHint = `check that the key belongs to account ${account}`
+    if (credentials.kind === 'sas') {
+      const expiry = credentials.expiresAt
+      authHint = expiry && expiry.getTime() <= Date.now()
+        ? `the SAS token expired at ${expiry.toISOString()}; issue a new one`
+        : 'check that the SAS token is current, signed for this account, and allows read, write, create and delete'
+    }
+    return {
+      what: `Azure container ${container} (account ${account})`,
+      endpoint,
+      credentials: provider.source,
+      authHint,
+      missingHint: 'create it or fix destination.container',
+    }
+  }
+
+  private async fail(error: unknown) {
+    return storeFailure(error, await this.target(), classify)
+  }
+
+  private async send(operation: string, method: string, blob: string, request: AzureRequest = {}) {
+    try {
+      return await withRetry(() => this.client.send(operation, method, blob, request), transient)
+    } catch (error) {
+      throw await this.fail(error)
+    }
+  }
+
+  async credentials(): Promise<CredentialInfo> {
+    const provider = this.client.credentials
+    const credentials = await provider.get()
+    return {
+      source: provider.source,
+      identity: this.client.location.account,
+      expiresAt: credentials.kind === 'sas' ? credentials.expiresAt : undefined,
+      refreshable: provider.refreshable,
+    }
+  }
+
+  async check(): Promise<void> {
+    try {
+      await withRetry(
+        () => this.client.send('GetContainerProperties', 'GET', '', { query: { restype: 'container' } }),
+        transient,
+      )
+    } catch (error) {
+      // The signature was accepted; whether the SAS may write shows on the first upload.
+      if (error instanceof StoreError && SAS_SCOPE_CODES.has(error.code)) return
+      throw await this.fail(error)
+    }
+  }
+
+  create(path: string): WritableStream<Uint8Array> {
+    const blob = this.blob(path)
+    const upload: PartUpload = {
+      putWhole: (body) => this.put(path, body),
+      // Blocks need no upload session: they attach to the blob's name.
+      begin: () => Promise.resolve(),
+      uploadPart: async (index, _offset, body) => {
+        await this.send('PutBlock', 'PUT', blob, {
+          query: { comp: 'block', blockid: blockId(index) },
+          body,
+          headers: { 'content-md5': contentMd5(body) },
+        })
+      },
+      complete: async (parts) => {
+        const ids = Array.from({ length: parts }, (_, i) => `<Latest>${blockId(i)}</Latest>`).join('')
+        await this.send('PutBlockList', 'PUT', blob, {
+          query: { comp: 'blocklist' },
+          body: new TextEncoder().encode(
+            `<?xml version="1.0" encoding="utf-8"?><BlockList>${ids}</BlockList>`,
+          ),
+        })
+      },
+      // Uncommitted blocks cannot be deleted and are invisible; Azure drops them after a week.
+      abort: () => Promise.resolve(),
+    }
+    return multipartWritable(upload, {
+      partSize: this.upload.partSize,
+      concurrency: this.upload.concurrency,
+      growAfter: GROW_AFTER,
+    })
+  }
+
+  async put(path: string, bytes: Uint8Array): Promise<void> {
+    await this.send('PutBlob', 'PUT', this.blob(path), {
+      body: bytes,
+      headers: { 'x-ms-blob-type': 'BlockBlob', 'content-md5': contentMd5(bytes) },
+    })
+  }
+
+  async remove(path: string): Promise<void> {
+    try {
+      await withRetry(() => this.client.send('DeleteBlob', 'DELETE', this.blob(path)), transient)
+    } catch (error) {
+      if (error instanceof StoreError && error.status === 404) return
+      throw await this.fail(error)
+    }
+  }
+}

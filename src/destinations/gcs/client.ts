@@ -1,0 +1,89 @@
+/**
+ * A small Google Cloud Storage client on fetch, for the JSON API: requests to one bucket with
+ * an OAuth bearer token (or none, for emulators and public buckets), and GCS's JSON error
+ * answers turned into {@link StoreError}s. It knows HTTP, not config or the pipeline.
+ */
+import type { BearerToken, CredentialProvider } from '../../auth/credentials.ts'
+import { type Answer, fetchOrThrow, StoreError } from '../http.ts'
+
+/** Where the bucket is. */
+export interface GcsLocation {
+  /** Scheme and host of the API: `https://storage.googleapis.com`, or an emulator's. */
+  endpoint: string
+  bucket: string
+}
+
+/** Request options. */
+export interface GcsRequest {
+  body?: Uint8Array
+  /** Header names in lowercase. */
+  headers?: Record<string, string>
+  /** Statuses that are answers rather than errors: 308 from an upload session. */
+  accept?: number[]
+}
+
+/** GCS error answers: `{"error": {"code": 404, "message": "...", "errors": [{"reason": "notFound"}]}}`. */
+interface GcsErrorBody {
+  error?: { message?: string; errors?: { reason?: string }[] }
+}
+
+/** Sends requests to one bucket. */
+export class GcsClient {
+  constructor(
+    readonly location: GcsLocation,
+    /** Undefined: anonymous requests, without an Authorization header. */
+    readonly credentials: CredentialProvider<BearerToken> | undefined,
+  ) {}
+
+  /** `endpoint` + `path`, however the endpoint was written. */
+  private api(path: string): string {
+    return `${this.location.endpoint.replace(/\/+$/, '')}${path}`
+  }
+
+  /** The bucket's metadata URL. */
+  bucketUrl(): string {
+    return this.api(`/storage/v1/b/${encodeURIComponent(this.location.bucket)}`)
+  }
+
+  /** An object's metadata URL: the name is one path segment, its slashes encoded. */
+  objectUrl(name: string): string {
+    return `${this.bucketUrl()}/o/${encodeURIComponent(name)}`
+  }
+
+  /** The upload URL for an object: `media` uploads it whole, `resumable` opens a session. */
+  uploadUrl(name: string, uploadType: 'media' | 'resumable'): string {
+    // encodeURIComponent writes a space as %20, which every server reads alike; not so `+`.
+    const query = `uploadType=${uploadType}&name=${encodeURIComponent(name)}`
+    return this.api(`/upload/storage/v1/b/${encodeURIComponent(this.location.bucket)}/o?${query}`)
+  }
+
+  /** Sends a request to `url`; throws {@link StoreError} for an error answer. */
+  async send(
+    operation: string,
+    method: string,
+    url: string,
+    request: GcsRequest = {},
+  ): Promise<Answer> {
+    const headers: Record<string, string> = { ...request.headers }
+    if (this.credentials) headers.authorization = `Bearer ${(await this.credentials.get()).token.reveal()}`
+    // 308 is "resume incomplete" to an upload session, never a redirect to follow.
+    const response = await fetchOrThrow(operation, url, {
+      method,
+      headers,
+      body: request.body,
+      redirect: 'manual',
+    })
+    // Reading the body to its end, even unused, lets the connection be reused.
+    const text = await response.text()
+    if (response.ok || request.accept?.includes(response.status)) return response
+    let body: GcsErrorBody = {}
+    try {
+      body = JSON.parse(text)
+    } catch {
+      // Proxies and emulators may answer in plain text; the status still says what happened.
+    }
+    const code = body.error?.errors?.[0]?.reason ?? `HTTP${response.status}`
+    const message = body.error?.message ?? (text.split('\n')[0] || response.statusText)
+    throw new StoreError(response.status, code, message, operation)
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * A Google Cloud Storage bucket as a destination: small objects in one media upload, larger
+ * ones through a resumable upload session, chunk after chunk, resumed from the committed offset
+ * after a failure and cancelled on abort. A resumable upload makes its object only with the
+ * last chunk, so nothing is visible before the stream closes.
+ */
+import { GOOGLE_TOKEN_ENV } from '../../auth/gcp/chain.ts'
+import type { CredentialInfo, Destination } from '../destination.ts'
+import { storeFailure, type StoreTarget, type Verdict } from '../failure.ts'
+import { StoreError, transient } from '../http.ts'
+import { multipartWritable, type PartUpload } from '../multipart.ts'
+import { withRetry } from '../retry.ts'
+import type { GcsClient, GcsRequest } from './client.ts'
+import { GCS_CHUNK_MULTIPLE, ResumableSession } from './resumable.ts'
+
+/** Where an anonymous destination's credentials "come from", for messages and `doctor`. */
+const ANONYMOUS = 'anonymous (allow_anonymous)'
+
+/**
+ * Requests whose 404 means the bucket is missing: objects are created, not looked up (a 404 to
+ * a session means it expired; to a delete, that the object is already gone).
+ */
+const BUCKET_OPERATIONS = new Set(['GetBucket', 'UploadObject', 'StartResumableUpload'])
+
+function classify(error: StoreError): Verdict {
+  if (error.status === 404 && BUCKET_OPERATIONS.has(error.operation)) return 'missing'
+  return error.status === 401 || error.status === 403 ? 'auth' : 'other'
+}
+
+/** A bucket + prefix, rooted at one export's directory. */
+export class GcsDestination implements Destination {
+  readonly singleStream = false
+  readonly location: string
+  /** Chunk size: the configured part size rounded up to a multiple of 256 KiB, as GCS requires. */
+  private readonly chunkSize: number
+
+  constructor(
+    private readonly client: GcsClient,
+    /** Object name prefix of the export's directory, without a trailing slash. */
+    private readonly root: string,
+    partSize: number,
+  ) {
+    this.location = `gs://${client.location.bucket}/${root}`
+    this.chunkSize = Math.ceil(partSize / GCS_CHUNK_MULTIPLE) * GCS_CHUNK_MULTIPLE
+  }
+
+  private name(path: string): string {
+    return this.root ? `${this.root}/${path}` : path
+  }
+
+  private target(): StoreTarget {
+    const { bucket, endpoint } = this.client.location
+    const anonymous = !this.client.credentials
+    return {
+      what: `GCS bucket ${bucket}`,
+      endpoint,
+      credentials: this.client.credentials?.source ?? ANONYMOUS,
+      authHint: anonymous
+        ? `the bucket needs credentials: set ${GOOGLE_TOKEN_ENV} and drop allow_anonymous`
+        : 'check that the token is current (`gcloud auth print-access-token`) and may write to the bucket',
+      missingHint: 'create it or fix destination.bucket',
+    }
+  }
+
+  private fail(error: unknown) {
+    return storeFailure(error, this.target(), classify)
+  }
+
+  private async send(operation: string, method: string, url: string, request: GcsRequest = {}) {
+    try {
+      return await withRetry(() => this.client.send(operation, method, url, request), transient)
+    } catch (error) {
+      throw this.fail(error)
+    }
+  }
+
+  async credentials(): Promise<CredentialInfo> {
+    const provider = this.client.credentials
+    if (!provider) return { source: ANONYMOUS }
+    const { expiresAt } = await provider.get()
+    return { source: provider.source, expiresAt, refreshable: provider.refreshable }
+  }
+
+  async check(): Promise<void> {
+    await this.send('GetBucket', 'GET', this.client.bucketUrl())
+  }
+
+  create(path: string): WritableStream<Uint8Array> {
+    const session = new ResumableSession(this.client, this.name(path))
+    const failing = <T>(step: Promise<T>) => step.catch((error) => Promise.reject(this.fail(error)))
+    const upload: PartUpload = {
+      putWhole: (body) => this.put(path, body),
+      begin: () => failing(session.begin()),
+      uploadPart: (_index, offset, body, last) => failing(session.upload(offset, body, last)),
+      // The last chunk, sent with the object's size, has already made the object.
+      complete: () => Promise.resolve(),
+      abort: () => session.cancel(),
+    }
+    return multipartWritable(upload, { partSize: this.chunkSize, concurrency: 1 })
+  }
+
+  async put(path: string, bytes: Uint8Array): Promise<void> {
+    await this.send('UploadObject', 'POST', this.client.uploadUrl(this.name(path), 'media'), { body: bytes })
+  }
+
+  async remove(path: string): Promise<void> {
+    try {
+      await withRetry(
+        () => this.client.send('DeleteObject', 'DELETE', this.client.objectUrl(this.name(path))),
+        transient,
+      )
+    } catch (error) {
+      if (error instanceof StoreError && error.status === 404) return
+      throw this.fail(error)
+    }
+  }
+}

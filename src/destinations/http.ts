@@ -1,0 +1,70 @@
+/**
+ * What the object-store clients share about HTTP: typed failures (an error answer vs. no answer
+ * at all), which of them are worth retrying, encoding an object name into a URL path, and the
+ * Content-MD5 that lets a store reject a corrupted body.
+ */
+import { createHash } from 'node:crypto'
+
+/** A store answered a request with an error status. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError'
+  constructor(
+    /** HTTP status. */
+    readonly status: number,
+    /** The store's error code (`ContainerNotFound`, `notFound`, ...) or `HTTP<status>`. */
+    readonly code: string,
+    message: string,
+    /** The store's name for the request, e.g. `PutBlock`. */
+    readonly operation: string,
+  ) {
+    super(message)
+  }
+}
+
+/** A successful answer: its status and headers (clients read every body to its end). */
+export type Answer = Pick<Response, 'status' | 'headers'>
+
+/** A request that never got an answer (refused, reset, DNS, TLS). */
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError'
+  constructor(readonly operation: string, options: { cause: unknown }) {
+    super(`${operation}: ${(options.cause as Error)?.message ?? options.cause}`, options)
+  }
+}
+
+/** `fetch` with a byte body, and a request that got no answer thrown as a {@link NetworkError}. */
+export async function fetchOrThrow(
+  operation: string,
+  url: string,
+  init: Omit<RequestInit, 'body'> & { body?: Uint8Array },
+): Promise<Response> {
+  try {
+    // TypeScript's DOM types reject a Uint8Array over a SharedArrayBuffer; ours never are.
+    return await fetch(url, init as RequestInit)
+  } catch (error) {
+    throw new NetworkError(operation, { cause: error })
+  }
+}
+
+/** Failures that may pass on their own: no answer, 408, 429 and 5xx. */
+export function transient(error: unknown): boolean {
+  if (error instanceof NetworkError) return true
+  return error instanceof StoreError && (error.status >= 500 || error.status === 408 || error.status === 429)
+}
+
+/** Encodes an object name for a URL path, keeping its slashes (RFC 3986 unreserved only). */
+export function encodePath(name: string): string {
+  return name.split('/').map((part) =>
+    encodeURIComponent(part).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  ).join('/')
+}
+
+/** The text of the first `<name>` element of an XML answer (error codes, ids). */
+export function xmlTag(xml: string, name: string): string | undefined {
+  return new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml)?.[1]
+}
+
+/** The Content-MD5 header value of a body: base64 of its MD5 digest. */
+export function contentMd5(body: Uint8Array): string {
+  return createHash('md5').update(body).digest('base64')
+}
