@@ -93,8 +93,12 @@ describe('completions', () => {
     expect(result.code).toBe(0)
     const check = Bun.spawnSync(['bash', '-n'], { stdin: new TextEncoder().encode(result.stdout) })
     expect(check.exitCode).toBe(0)
-    for (const name of ['run', 'check', 'doctor', 'init', 'schema']) expect(result.stdout).toContain(` ${name}`)
-    expect(result.stdout).toContain('run) opts="--log-level --log-format --json --help -h --config -c --export -e')
+    for (const name of ['run', 'check', 'doctor', 'init', 'schema']) {
+      expect(result.stdout).toContain(` ${name}`)
+    }
+    expect(result.stdout).toContain(
+      'run) opts="--log-level --log-format --json --help -h --config -c --export -e',
+    )
   })
 
   test('zsh and fish scripts name every command; an unknown shell is a usage error', async () => {
