@@ -173,7 +173,8 @@ describe('run', () => {
     child.kill('SIGINT')
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
     expect(code).toBe(130)
-    expect(Date.now() - interruptedAt).toBeLessThan(5000)
+    // Generous for a loaded 2-core machine; a hang would take the whole 30 s.
+    expect(Date.now() - interruptedAt).toBeLessThan(15000)
     expect(errorLines(stderr)[0]).toMatchObject({ code: 'INTERRUPTED', exit: 130 })
     expect(listFiles(dir)).toEqual(['rivet.yaml'])
   }, 30000)
