@@ -67,7 +67,8 @@ export function rivet(
         stderr: Buffer.concat(err).toString('utf8'),
         peakKb,
       }
-      appendFileSync(CAPTURE_LOG, `\n=== rivet ${args.join(' ')}\n${result.stdout}\n${result.stderr}`)
+      // Only the command name: the test's own arguments may carry the secrets it planted.
+      appendFileSync(CAPTURE_LOG, `\n=== rivet ${args[0] ?? ''}\n${result.stdout}\n${result.stderr}`)
       resolve(result)
     })
   })
