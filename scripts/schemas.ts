@@ -11,6 +11,7 @@ import {
   errorDocumentSchema,
   initDocumentSchema,
   runDocumentSchema,
+  validateDocumentSchema,
 } from '../src/cli/documents.ts'
 import { configJsonSchema } from '../src/config/schema.ts'
 import { manifestSchema } from '../src/pipeline/manifest.ts'
@@ -24,6 +25,7 @@ export function generatedSchemas(): Record<string, unknown> {
     'check-result': z.toJSONSchema(checkDocumentSchema),
     'init-result': z.toJSONSchema(initDocumentSchema),
     'doctor-result': z.toJSONSchema(doctorDocumentSchema),
+    'validate-result': z.toJSONSchema(validateDocumentSchema),
     error: z.toJSONSchema(errorDocumentSchema),
   }
 }

@@ -95,6 +95,31 @@ export const doctorDocumentSchema = z.strictObject({
   error: errorSchema.optional(),
 }).describe('rivet doctor --json')
 
+/** `rivet validate --json`. */
+export const validateDocumentSchema = z.strictObject({
+  rivet_version: z.string(),
+  status: z.enum(['succeeded', 'failed']).describe('failed when any export has a problem (exit 6)'),
+  exports: z.array(z.strictObject({
+    name: z.string(),
+    location: z.string().describe("the run's directory, or where no committed run was found"),
+    run_id: z.string().nullable().describe('the run validated; null when no committed run was found'),
+    status: z.enum(['succeeded', 'failed']).nullable().describe(
+      "the manifest's status; null without a manifest",
+    ),
+    rows: z.number().int().nullable().describe('total rows the manifest states'),
+    bytes: z.number().int().nullable().describe('total bytes the manifest states'),
+    parts: z.number().int().describe('parts the manifest lists'),
+    parts_checked: z.number().int().describe('parts read back and compared (bytes, sha256)'),
+    rows_counted: z.number().int().describe('parts whose rows were also counted from their bytes'),
+    problems: z.array(z.strictObject({
+      part: z.string().nullable().describe('the part path relative to location; null for the run as a whole'),
+      message: z.string().describe('one line: export, run id, part and what differs'),
+    })),
+    notes: z.array(z.string()).describe('what was not checked and why'),
+  })),
+  error: errorSchema.optional(),
+}).describe('rivet validate --json')
+
 /** Any command's failure before it has a result: just the error. */
 export const errorDocumentSchema = z.strictObject({ error: errorSchema }).describe('a failed command, --json')
 
@@ -106,3 +131,5 @@ export type DoctorDocument = z.infer<typeof doctorDocumentSchema>
 export type InitDocument = z.infer<typeof initDocumentSchema>
 /** Type of `rivet check --json`. */
 export type CheckDocument = z.infer<typeof checkDocumentSchema>
+/** Type of `rivet validate --json`. */
+export type ValidateDocument = z.infer<typeof validateDocumentSchema>

@@ -22,6 +22,7 @@ async function commands(): Promise<Command[]> {
     { initCommand },
     { schemaCommand },
     { completionsCommand },
+    { validateCommand },
   ] = await Promise.all([
     import('./run.ts'),
     import('./check.ts'),
@@ -29,8 +30,16 @@ async function commands(): Promise<Command[]> {
     import('./init.ts'),
     import('./schema.ts'),
     import('./completions.ts'),
+    import('./validate.ts'),
   ])
-  const all: Command[] = [runCommand, checkCommand, doctorCommand, initCommand, schemaCommand]
+  const all: Command[] = [
+    runCommand,
+    checkCommand,
+    doctorCommand,
+    validateCommand,
+    initCommand,
+    schemaCommand,
+  ]
   all.push(completionsCommand(() => all))
   return all
 }

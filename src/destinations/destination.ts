@@ -13,6 +13,8 @@ export interface CredentialInfo {
   expiresAt?: Date
   /** True when rivet renews it before `expiresAt` (a profile or role), false for fixed keys. */
   refreshable?: boolean
+  /** What a user does to replace it once it has expired, e.g. which command to run. */
+  renew?: string
 }
 
 /** Where an export's files go. */
@@ -38,6 +40,17 @@ export interface Destination {
   put(path: string, bytes: Uint8Array): Promise<void>
   /** Removes an object; a missing one is not an error. */
   remove(path: string): Promise<void>
+  /**
+   * Every object under `dir` (a directory of the export root such as `_rivet/runs/`, or `''`
+   * for all), at any depth, as paths relative to the export root, sorted. A missing directory
+   * lists as empty; a missing bucket or container is a destination error.
+   */
+  list(dir: string): Promise<string[]>
+  /**
+   * Streams an object's bytes, or resolves to undefined when it does not exist. Streaming lets
+   * `validate` hash a part of many gigabytes in flat memory.
+   */
+  read(path: string): Promise<ReadableStream<Uint8Array> | undefined>
   /** The credential in use, resolved now; undefined for destinations that need none. */
   credentials(): Promise<CredentialInfo | undefined>
 }

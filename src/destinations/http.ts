@@ -21,8 +21,13 @@ export class StoreError extends Error {
   }
 }
 
-/** A successful answer: its status and headers (clients read every body to its end). */
-export type Answer = Pick<Response, 'status' | 'headers'>
+/** A successful answer: its status, headers and body (clients read every body to its end). */
+export type Answer = Pick<Response, 'status' | 'headers'> & { text: string }
+
+/** Reads an answer's body whole; reading to the end, even unused, lets the connection be reused. */
+export async function readAnswer(response: Response): Promise<Answer> {
+  return { status: response.status, headers: response.headers, text: await response.text() }
+}
 
 /** A request that never got an answer (refused, reset, DNS, TLS). */
 export class NetworkError extends Error {
@@ -62,6 +67,24 @@ export function encodePath(name: string): string {
 /** The text of the first `<name>` element of an XML answer (error codes, ids). */
 export function xmlTag(xml: string, name: string): string | undefined {
   return new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml)?.[1]
+}
+
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
+
+/** Decodes XML's five named entities and numeric character references. */
+function decodeXml(text: string): string {
+  return text.replace(
+    /&(?:#x([0-9a-f]+)|#(\d+)|(\w+));/gi,
+    (entity, hex?: string, dec?: string, named?: string) => {
+      if (named) return XML_ENTITIES[named] ?? entity
+      return String.fromCodePoint(hex ? parseInt(hex, 16) : Number(dec))
+    },
+  )
+}
+
+/** The text of every `<name>` element of an XML answer, decoded (the object names of a listing). */
+export function xmlTexts(xml: string, name: string): string[] {
+  return Array.from(xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'g')), (m) => decodeXml(m[1]))
 }
 
 /** The Content-MD5 header value of a body: base64 of its MD5 digest. */

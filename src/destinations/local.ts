@@ -3,9 +3,10 @@
  * fsynced, then renamed into place (and the directory fsynced), so a file appears whole or not
  * at all, even across a crash.
  */
-import { mkdir, open, rename, unlink } from 'node:fs/promises'
+import type { Dirent } from 'node:fs'
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, posix } from 'node:path'
 import { destinationError, RivetError } from '../errors.ts'
 import type { Destination } from './destination.ts'
 
@@ -15,6 +16,16 @@ function randomSuffix(): string {
 
 function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomSuffix()}.tmp`)
+}
+
+/** A file {@link tempPathFor} names: a write in progress or interrupted, not an object yet. */
+const TEMP_FILE = /^\..*\.[0-9a-f]+\.tmp$/
+
+/** Bytes per read when streaming a file. */
+const READ_CHUNK = 1024 * 1024
+
+function missing(error: unknown): boolean {
+  return (error as { code?: string }).code === 'ENOENT'
 }
 
 function fsError(error: unknown, action: string, path: string): RivetError {
@@ -114,5 +125,51 @@ export class LocalDestination implements Destination {
         throw fsError(error, 'remove', join(this.location, path))
       }
     })
+  }
+
+  async list(dir: string): Promise<string[]> {
+    const out: string[] = []
+    const walk = async (relative: string): Promise<void> => {
+      let entries: Dirent[]
+      try {
+        entries = await readdir(join(this.location, relative), { withFileTypes: true })
+      } catch (error) {
+        if (missing(error)) return
+        throw fsError(error, 'list', join(this.location, relative))
+      }
+      for (const entry of entries) {
+        const path = posix.join(relative, entry.name)
+        if (entry.isDirectory()) await walk(path)
+        else if (!TEMP_FILE.test(entry.name)) out.push(path)
+      }
+    }
+    await walk(posix.normalize(dir || '.').replace(/\/$/, ''))
+    return out.sort()
+  }
+
+  async read(path: string): Promise<ReadableStream<Uint8Array> | undefined> {
+    const file = join(this.location, path)
+    let handle: FileHandle
+    try {
+      handle = await open(file, 'r')
+    } catch (error) {
+      if (missing(error)) return undefined
+      throw fsError(error, 'read', file)
+    }
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const buffer = new Uint8Array(READ_CHUNK)
+          const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, null)
+          if (bytesRead > 0) return controller.enqueue(buffer.subarray(0, bytesRead))
+          await handle.close()
+          controller.close()
+        } catch (error) {
+          await handle.close().catch(() => {})
+          controller.error(fsError(error, 'read', file))
+        }
+      },
+      cancel: () => handle.close(),
+    }, { highWaterMark: 0 })
   }
 }

@@ -43,6 +43,21 @@ export function exportRoot(template: string, values: Placeholders): string {
     : posix.join(filled, values.export)
 }
 
+/**
+ * The destination's base with placeholders still in it: the local `path` (resolved against the
+ * config's directory) or the bucket `prefix`; empty for stdout.
+ */
+export function rootTemplate(config: DestinationConfig, resolvePath: (p: string) => string): string {
+  switch (config.type) {
+    case 'local':
+      return resolvePath(config.path)
+    case 'stdout':
+      return ''
+    default:
+      return config.prefix
+  }
+}
+
 /** The destination for one export run. */
 export function openDestination(
   config: DestinationConfig,
@@ -51,9 +66,22 @@ export function openDestination(
   /** Where credential refreshes are logged. */
   logger?: Logger,
 ): Destination {
+  return openDestinationAt(config, exportRoot(rootTemplate(config, resolvePath), values), logger)
+}
+
+/**
+ * The destination a config block describes, rooted at `root` (a directory or key prefix with
+ * placeholders filled): `validate` roots one above the placeholders to look for runs.
+ */
+export function openDestinationAt(
+  config: DestinationConfig,
+  root: string,
+  /** Where credential refreshes are logged. */
+  logger?: Logger,
+): Destination {
   switch (config.type) {
     case 'local':
-      return new LocalDestination(exportRoot(resolvePath(config.path), values))
+      return new LocalDestination(root)
     case 'stdout':
       return new StdoutDestination()
     case 's3': {
@@ -67,7 +95,7 @@ export function openDestination(
         },
         awsCredentials(config, `destination s3://${config.bucket}`, { region, logger }),
       )
-      return new S3Destination(client, exportRoot(config.prefix, values), {
+      return new S3Destination(client, root, {
         partSize: partSize(config.part_size),
         concurrency: config.upload_concurrency ?? 4,
       })
@@ -77,7 +105,7 @@ export function openDestination(
         { endpoint: config.endpoint ?? 'https://storage.googleapis.com', bucket: config.bucket },
         gcpCredentials(config, `destination gs://${config.bucket}`),
       )
-      return new GcsDestination(client, exportRoot(config.prefix, values), partSize(config.part_size))
+      return new GcsDestination(client, root, partSize(config.part_size))
     }
     case 'azure': {
       const container = (config.container ?? config.bucket)!
@@ -86,7 +114,7 @@ export function openDestination(
         { endpoint: config.endpoint ?? `https://${account}.blob.core.windows.net`, account, container },
         azureCredentials(config, `destination azure container ${container}`),
       )
-      return new AzureDestination(client, exportRoot(config.prefix, values), {
+      return new AzureDestination(client, root, {
         partSize: partSize(config.part_size),
         concurrency: config.upload_concurrency ?? 4,
       })

@@ -6,7 +6,6 @@
  */
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
 import type { CompressionCodec, SchemaElement } from 'hyparquet'
-import { collectGarbage } from '../runtime/memory.ts'
 import { VERSION } from '../version.ts'
 import type { Column, OutputType } from '../types/output.ts'
 import type { ColumnBatch, Value } from '../types/values.ts'
@@ -145,16 +144,12 @@ function prepareColumn(type: OutputType, values: Value[]): Value[] {
   return values
 }
 
-/** Estimated input bytes between garbage collections (the default row group target). */
-const GC_INTERVAL_BYTES = 2 * 1024 * 1024
-
 class ParquetEncoder implements FormatEncoder {
   private readonly writer = new ChunkingWriter(1 << 20)
   private readonly parquet: ParquetWriter
   private batches: ColumnBatch[] = []
   private rows = 0
   private bytes = 0
-  private bytesSinceCollect = 0
 
   constructor(
     private readonly columns: Column[],
@@ -197,16 +192,8 @@ class ParquetEncoder implements FormatEncoder {
       // deno-lint-ignore no-explicit-any -- hyparquet-writer's DecodedArray is wider than Value[]
       return { name: column.name, data: prepareColumn(column.type, data) as any }
     })
-    this.batches = [] // the concatenated columns hold the values; let the batch arrays go
     this.parquet.write({ columnData, rowGroupSize: this.rows })
-    // Encoding leaves ~1 KB of garbage per row; collect it before the next row group piles more
-    // on (5M narrow rows, 2 MB row groups: peak RSS 226 MB -> 162 MB). At most once per
-    // GC_INTERVAL_BYTES of input, so tiny row groups don't collect at every one.
-    this.bytesSinceCollect += this.bytes
-    if (this.bytesSinceCollect >= GC_INTERVAL_BYTES) {
-      collectGarbage()
-      this.bytesSinceCollect = 0
-    }
+    this.batches = []
     this.rows = 0
     this.bytes = 0
   }

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { VERSION } from '../version.ts'
 import { type Column, typeName } from '../types/output.ts'
 import type { PartRecord } from './parts.ts'
+import { RUN_ID_PATTERN } from './run-id.ts'
 
 /** Version of the manifest's shape; bumped on any incompatible change. */
 export const MANIFEST_VERSION = 1
@@ -22,7 +23,7 @@ export const manifestSchema = z.strictObject({
   manifest_version: z.literal(MANIFEST_VERSION),
   rivet_version: z.string(),
   export: z.string(),
-  run_id: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/),
+  run_id: z.string().regex(RUN_ID_PATTERN),
   mode: z.string(),
   status: z.enum(['succeeded', 'failed']),
   started_at: z.iso.datetime(),

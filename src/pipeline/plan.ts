@@ -15,11 +15,11 @@ import { type Column, type DescribedColumn, type OutputType, parseTypeName } fro
 
 /**
  * Default Parquet row group target, in estimated input bytes (~26k rows of an 8-column table).
- * hyparquet-writer needs ~1-2 KB of JS heap per row while it encodes a row group (the values,
- * copies, levels, a Uint8Array per string), so this bounds memory: measured with
- * scripts/bench/postgres-parquet.ts at 5M rows, 32 MB row groups peaked at ~1 GB RSS, 2 MB at
- * ~160 MB (with the collection after each row group in formats/parquet.ts). The cost is ~10-15%
- * larger files than with 32 MB; set `row_group_size` higher when memory allows.
+ * hyparquet-writer holds ~1-2 KB of JS heap per row while it encodes a row group (the values,
+ * copies, levels, a Uint8Array per string), so this bounds memory. scripts/bench/postgres-parquet.ts
+ * (8 columns, Bun): 32 MB peaked at ~1 GB RSS; 4 MB ~200 MB and 2 MB ~170 MB at 1M rows (with the
+ * collections in sources/batch.ts). The cost: files ~14% larger than with 32 MB row groups; set
+ * `row_group_size` higher when memory allows.
  */
 export const DEFAULT_ROW_GROUP_BYTES = 2 * 1024 * 1024
 

@@ -47,8 +47,9 @@ async function checkCredentialExpiry(destination: Destination, logger: Logger): 
   const left = info.expiresAt.getTime() - Date.now()
   if (left <= 0) {
     throw authError(
-      `credentials from ${info.source} expired at ${info.expiresAt.toISOString()}; refresh them ` +
-        '(e.g. `aws configure export-credentials --format env`) or use a profile or role rivet can refresh',
+      `credentials from ${info.source} expired at ${info.expiresAt.toISOString()}; ${
+        info.renew ?? 'replace them with fresh ones'
+      }`,
       'AUTH_EXPIRED',
     )
   }

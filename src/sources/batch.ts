@@ -4,6 +4,7 @@
  * fails with the column named.
  */
 import { sourceError } from '../errors.ts'
+import { collectGarbage } from '../runtime/memory.ts'
 import { type Converter, converterFor, type DriverValue } from '../types/convert.ts'
 import { type Column, typeName } from '../types/output.ts'
 import type { ColumnBatch, Value } from '../types/values.ts'
@@ -85,8 +86,17 @@ export class BatchBuilder {
 }
 
 /**
+ * Input bytes between garbage collections. Measured at 5M rows x 8 columns (PostgreSQL, Bun):
+ * peak RSS 226 -> ~165 MB for Parquet and 230 -> ~150 MB for CSV, at no measurable CPU cost.
+ */
+const COLLECT_EVERY_BYTES = 2 * 1024 * 1024
+/** A collection may take at most this share of the time since the previous one. */
+const COLLECT_MAX_SHARE = 0.1
+
+/**
  * A stream of batches pulled from an async source of rows. Reading stops at the first error
- * and `cancel` releases the driver's cursor.
+ * and `cancel` releases the driver's cursor. Every {@link COLLECT_EVERY_BYTES} it collects
+ * garbage (see collectGarbage), unless collections have been slow for the heap at hand.
  */
 export function batchStream(
   rows: AsyncIterator<readonly DriverValue[][]> | Iterator<readonly DriverValue[][]>,
@@ -94,6 +104,17 @@ export function batchStream(
   limits: BatchLimits,
 ): ReadableStream<ColumnBatch> {
   let done = false
+  let sinceCollect = 0
+  let collectAfter = 0
+  const maybeCollect = (bytes: number) => {
+    sinceCollect += bytes
+    if (sinceCollect < COLLECT_EVERY_BYTES || performance.now() < collectAfter) return
+    const start = performance.now()
+    collectGarbage()
+    const end = performance.now()
+    collectAfter = end + (end - start) / COLLECT_MAX_SHARE
+    sinceCollect = 0
+  }
   return new ReadableStream<ColumnBatch>({
     async pull(controller) {
       while (!done && !builder.full(limits)) {
@@ -104,7 +125,11 @@ export function batchStream(
         }
         for (const row of next.value) builder.add(row)
       }
-      if (builder.length > 0) controller.enqueue(builder.take())
+      if (builder.length > 0) {
+        const batch = builder.take()
+        controller.enqueue(batch)
+        maybeCollect(batch.bytes)
+      }
       if (done) controller.close()
     },
     async cancel() {

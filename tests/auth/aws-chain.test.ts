@@ -8,14 +8,13 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { awsCredentials, type AwsCredentialSettings } from '../../src/auth/aws/chain.ts'
 import { containerEndpoint } from '../../src/auth/aws/container.ts'
-import { RivetError } from '../../src/errors.ts'
-import { Logger } from '../../src/log/logger.ts'
 import {
   AWS_PLANTED,
   awsHome,
   fakeContainer,
   fakeImds,
   fakeSts,
+  printedRecord,
   signingKey,
   stsError,
   useAwsEnv,
@@ -25,9 +24,7 @@ import { type HttpFake, httpFake } from '../helpers/http-fake.ts'
 
 const ROLE = 'arn:aws:iam::123456789012:role/rivet-export'
 const WHERE = 'destination s3://b'
-const logLines: string[] = []
-const logger = new Logger('debug', 'json', (line) => logLines.push(line))
-const messages: string[] = []
+const { logger, failure, printed } = printedRecord()
 
 let sts: HttpFake
 let imds: HttpFake
@@ -52,17 +49,6 @@ function resolve(vars: Record<string, string | undefined>, settings: AwsCredenti
   restore()
   restore = useAwsEnv({ AWS_ENDPOINT_URL_STS: sts.url, ...vars })
   return awsCredentials(settings, WHERE, { region: 'eu-north-1', logger })
-}
-
-async function failure(work: Promise<unknown> | (() => unknown)): Promise<RivetError> {
-  try {
-    await (typeof work === 'function' ? work() : work)
-  } catch (error) {
-    expect(error).toBeInstanceOf(RivetError)
-    messages.push((error as RivetError).message)
-    return error as RivetError
-  }
-  throw new Error('expected a failure')
 }
 
 /** Every link configured at once; tests remove them from the front to see the order. */
@@ -323,7 +309,7 @@ describe('AWS default chain', () => {
   })
 
   test('debug logs show sources, masked keys and expiry, never a secret', () => {
-    const text = [...messages, ...logLines].join('\n')
+    const text = printed()
     expect(text).toContain('"msg":"credentials from instance metadata (IMDSv2): key ASIA****')
     expect(text).toContain('"expires_in":"')
     for (const planted of Object.values(AWS_PLANTED)) expect(text).not.toContain(planted)

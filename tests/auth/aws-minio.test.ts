@@ -10,12 +10,12 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AWS_PLANTED, awsEnv, awsHome } from '../helpers/aws.ts'
 import { type CliResult, errorLines, rivet, ROOT, type Runtime } from '../helpers/cli.ts'
-import { tempDir, writeConfig } from '../helpers/files.ts'
+import { objectStoreConfig } from '../helpers/cloud-export.ts'
+import { tempDir } from '../helpers/files.ts'
 import { minioAssumeRole } from '../helpers/minio-sts.ts'
 import { pgExec } from '../helpers/pg.ts'
 import { etag, getObject, listKeys, MINIO, newBucket } from '../helpers/s3.ts'
 
-const PG = 'postgres://postgres@127.0.0.1:5432/test'
 const TABLE = 'rivet_aws_auth_rows'
 const ROLE = 'arn:aws:iam::123456789012:role/rivet-export'
 /** Values no output may contain, grown by each test with the temporary credentials it used. */
@@ -36,17 +36,8 @@ function config(
   credentials: string,
   exports = `  - name: rows\n    table: ${TABLE}\n`,
 ) {
-  return writeConfig(
-    dir,
-    `source: { type: postgres, url: "${PG}" }
-destination:
-  type: s3
-  bucket: ${bucket}
-  endpoint: ${MINIO.endpoint}
-${credentials}
-exports:
-${exports}`,
-  )
+  const destination = `  type: s3\n  bucket: ${bucket}\n  endpoint: ${MINIO.endpoint}\n${credentials}\n`
+  return objectStoreConfig(dir, destination, exports)
 }
 
 /** Runs rivet at debug level with only `env` for AWS settings; keeps the output for the scan. */

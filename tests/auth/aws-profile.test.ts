@@ -8,14 +8,13 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { awsCredentials } from '../../src/auth/aws/chain.ts'
-import { RivetError } from '../../src/errors.ts'
-import { Logger } from '../../src/log/logger.ts'
 import {
   AWS_PLANTED,
   awsHome,
   fakeSsoPortal,
   fakeSts,
   issue,
+  printedRecord,
   signingKey,
   stsAnswer,
   stsError,
@@ -25,9 +24,7 @@ import { tempDir } from '../helpers/files.ts'
 import { type HttpFake, httpFake } from '../helpers/http-fake.ts'
 
 const ROLE = 'arn:aws:iam::123456789012:role/rivet-export'
-const logLines: string[] = []
-const logger = new Logger('debug', 'json', (line) => logLines.push(line))
-const messages: string[] = []
+const { logger, logLines, failure, printed } = printedRecord()
 
 let sts: HttpFake
 let restore = () => {}
@@ -45,18 +42,6 @@ function profile(
 ) {
   restore = useAwsEnv({ HOME: awsHome(files), AWS_ENDPOINT_URL_STS: sts.url, ...vars })
   return awsCredentials({ aws_profile: name }, 'destination s3://b', { region: 'us-east-1', logger })
-}
-
-/** The RivetError a promise or function fails with; its message is kept for the redaction check. */
-async function failure(work: Promise<unknown> | (() => unknown)): Promise<RivetError> {
-  try {
-    await (typeof work === 'function' ? work() : work)
-  } catch (error) {
-    expect(error).toBeInstanceOf(RivetError)
-    messages.push((error as RivetError).message)
-    return error as RivetError
-  }
-  throw new Error('expected a failure')
 }
 
 /** A shell command that prints `body` as credential_process output and counts its calls in `file`. */
@@ -374,7 +359,7 @@ describe('AWS profiles', () => {
   })
 
   test('nothing secret in any message or debug log line', () => {
-    const text = [...messages, ...logLines].join('\n')
+    const text = printed()
     expect(logLines.length).toBeGreaterThan(5)
     for (const planted of Object.values(AWS_PLANTED)) expect(text).not.toContain(planted)
   })

@@ -19,9 +19,13 @@ import {
   WRONG_AZURE_KEY,
 } from '../helpers/azure.ts'
 import { errorLines, rivet, ROOT, type Runtime } from '../helpers/cli.ts'
-import { checkStoredRun, checkTypedValues, createTypedTable } from '../helpers/cloud-export.ts'
-import { tempDir, writeConfig } from '../helpers/files.ts'
-import { PG_URL } from '../helpers/pg.ts'
+import {
+  checkStoredRun,
+  checkTypedValues,
+  createTypedTable,
+  objectStoreConfig,
+} from '../helpers/cloud-export.ts'
+import { tempDir } from '../helpers/files.ts'
 
 const TABLE = 'rivet_azure_rows'
 const KEY_ENV = { RIVET_AZURE_KEY: AZURITE.key }
@@ -42,19 +46,17 @@ interface Options {
 
 /** A config exporting to `container`. */
 function config(dir: string, container: string, options: Options = {}): string {
-  return writeConfig(
+  return objectStoreConfig(
     dir,
-    `source: { type: postgres, url: "${PG_URL}" }
-destination:
-  type: azure
+    `  type: azure
   ${options.containerKey ?? 'container'}: ${container}
   prefix: exports/{date}/
   account_name: ${AZURITE.account}
   endpoint: ${options.endpoint ?? AZURITE.endpoint}
 ${options.credential ?? '  account_key_env: RIVET_AZURE_KEY'}
 ${options.extra ?? ''}
-exports:
-${options.exports ?? `  - name: rows\n    table: ${TABLE}\n`}`,
+`,
+    options.exports ?? `  - name: rows\n    table: ${TABLE}\n`,
   )
 }
 

@@ -9,8 +9,13 @@ import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { errorLines, rivet, ROOT, type Runtime } from '../helpers/cli.ts'
-import { checkStoredRun, checkTypedValues, createTypedTable } from '../helpers/cloud-export.ts'
-import { tempDir, writeConfig } from '../helpers/files.ts'
+import {
+  checkStoredRun,
+  checkTypedValues,
+  createTypedTable,
+  objectStoreConfig,
+} from '../helpers/cloud-export.ts'
+import { tempDir } from '../helpers/files.ts'
 import {
   FAKE_GCS,
   GCS_TOKEN,
@@ -22,7 +27,6 @@ import {
   type ProxyAction,
   type SeenRequest,
 } from '../helpers/gcs.ts'
-import { PG_URL } from '../helpers/pg.ts'
 
 const TABLE = 'rivet_gcs_rows'
 const TOKEN_ENV = { GOOGLE_OAUTH_ACCESS_TOKEN: GCS_TOKEN }
@@ -42,17 +46,15 @@ interface Options {
 
 /** A config exporting to `bucket`. */
 function config(dir: string, bucket: string, options: Options = {}): string {
-  return writeConfig(
+  return objectStoreConfig(
     dir,
-    `source: { type: postgres, url: "${PG_URL}" }
-destination:
-  type: gcs
+    `  type: gcs
   bucket: ${bucket}
   prefix: exports/{date}/
   endpoint: ${options.endpoint ?? FAKE_GCS}
 ${options.extra ?? '  allow_anonymous: true'}
-exports:
-${options.exports ?? `  - name: rows\n    table: ${TABLE}\n`}`,
+`,
+    options.exports ?? `  - name: rows\n    table: ${TABLE}\n`,
   )
 }
 

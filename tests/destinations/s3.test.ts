@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { manifestSchema } from '../../src/pipeline/manifest.ts'
 import { errorLines, rivet, ROOT } from '../helpers/cli.ts'
+import { objectStoreConfig } from '../helpers/cloud-export.ts'
 import { tempDir, writeConfig } from '../helpers/files.ts'
 import { duck } from '../helpers/parquet.ts'
 import { pgExec } from '../helpers/pg.ts'
@@ -28,19 +29,17 @@ beforeAll(async () => {
 })
 
 function config(dir: string, bucket: string, exports: string, extra = ''): string {
-  return writeConfig(
+  return objectStoreConfig(
     dir,
-    `source: { type: postgres, url: "${PG}" }
-destination:
-  type: s3
+    `  type: s3
   bucket: ${bucket}
   prefix: exports/{date}/
   endpoint: ${MINIO.endpoint}
   access_key_env: RIVET_S3_KEY
   secret_key_env: RIVET_S3_SECRET
 ${extra}
-exports:
-${exports}`,
+`,
+    exports,
   )
 }
 
@@ -172,7 +171,7 @@ describe('s3 destination', () => {
     expect(result.code).toBe(4)
     expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'AUTH_EXPIRED', exit: 4 })
     expect(errorLines(result.stderr)[0].msg).toBe(
-      'credentials from env static (RIVET_S3_KEY) expired at 2020-01-01T00:00:00.000Z; refresh them ' +
+      'credentials from env static (RIVET_S3_KEY) expired at 2020-01-01T00:00:00.000Z; export fresh keys ' +
         '(e.g. `aws configure export-credentials --format env`) or use a profile or role rivet can refresh',
     )
     expect(await listKeys(bucket)).toEqual([])

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { errorDocumentSchema, runDocumentSchema } from '../../src/cli/documents.ts'
-import { errorLines, rivet, type Runtime } from '../helpers/cli.ts'
+import { type ExpectedError, expectRunError, rivet, type Runtime } from '../helpers/cli.ts'
 import { listFiles, tempDir, writeConfig } from '../helpers/files.ts'
 import { pgExec } from '../helpers/pg.ts'
 
@@ -20,14 +20,11 @@ beforeAll(async () => {
   `)
 })
 
-interface Case {
+interface Case extends ExpectedError {
   name: string
   yaml: (out: string) => string
   env?: Record<string, string>
   args?: string[]
-  exit: number
-  code: string
-  message: RegExp
   /** Text that must not appear anywhere in the output (a planted secret). */
   secret?: string
 }
@@ -145,15 +142,7 @@ describe.each(runtimes)('run errors on %s', (runtime) => {
       const out = join(dir, 'out')
       const config = writeConfig(dir, c.yaml(out))
       const result = await rivet(['run', '-c', config, '--json', ...(c.args ?? [])], { runtime, env: c.env })
-      expect(result.code).toBe(c.exit)
-      const errors = errorLines(result.stderr)
-      expect(errors).toHaveLength(1)
-      expect(errors[0].msg).toMatch(c.message)
-      expect(errors[0].msg).not.toContain('\n')
-      expect(errors[0]).toMatchObject({ code: c.code, exit: c.exit })
-
-      const doc = JSON.parse(result.stdout)
-      expect(doc.error).toEqual({ code: c.code, exit: c.exit, message: errors[0].msg })
+      const doc = expectRunError(result, c)
       expect(doc.status === undefined ? errorDocumentSchema.parse(doc) : runDocumentSchema.parse(doc))
         .toBeTruthy()
       expect(listFiles(dir).filter((f) => f !== 'rivet.yaml')).toEqual([])

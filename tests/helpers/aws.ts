@@ -4,8 +4,11 @@
  * without the machine's own AWS settings. Tests point rivet at the fakes only through the
  * standard variables (AWS_ENDPOINT_URL_STS, AWS_EC2_METADATA_SERVICE_ENDPOINT, ...).
  */
+import { expect } from 'bun:test'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { RivetError } from '../../src/errors.ts'
+import { Logger } from '../../src/log/logger.ts'
 import { tempDir } from './files.ts'
 import { type FakeRequest, type HttpFake, httpFake } from './http-fake.ts'
 
@@ -170,5 +173,38 @@ export function useAwsEnv(vars: Record<string, string | undefined> = {}): () => 
   return () => {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
     Object.assign(process.env, saved)
+  }
+}
+
+/** What an in-process credential suite keeps for its last test, which scans it for planted secrets. */
+export interface PrintedRecord {
+  /** A debug-level JSON logger; its lines are kept. */
+  logger: Logger
+  /** Every line `logger` wrote. */
+  logLines: string[]
+  /** The RivetError a promise or function fails with; its message is kept. */
+  failure(work: Promise<unknown> | (() => unknown)): Promise<RivetError>
+  /** Every kept failure message and log line, as one text. */
+  printed(): string
+}
+
+/** A fresh {@link PrintedRecord}: a suite's provider logs and failures all go through it. */
+export function printedRecord(): PrintedRecord {
+  const logLines: string[] = []
+  const messages: string[] = []
+  return {
+    logger: new Logger('debug', 'json', (line) => logLines.push(line)),
+    logLines,
+    async failure(work) {
+      try {
+        await (typeof work === 'function' ? work() : work)
+      } catch (error) {
+        expect(error).toBeInstanceOf(RivetError)
+        messages.push((error as RivetError).message)
+        return error as RivetError
+      }
+      throw new Error('expected a failure')
+    },
+    printed: () => [...messages, ...logLines].join('\n'),
   }
 }

@@ -98,9 +98,16 @@ export async function listBlobs(
   return names.sort()
 }
 
-/** A blob's bytes. */
-export async function getBlob(container: string, name: string): Promise<Uint8Array> {
-  return new Uint8Array(await service.getContainerClient(container).getBlobClient(name).downloadToBuffer())
+/** A blob's bytes, or the bytes from `start` to the end. */
+export async function getBlob(container: string, name: string, start?: number): Promise<Uint8Array> {
+  return new Uint8Array(
+    await service.getContainerClient(container).getBlobClient(name).downloadToBuffer(start ?? 0),
+  )
+}
+
+/** Writes a blob whole, replacing what is there (to corrupt a part behind rivet's back). */
+export async function putBlob(container: string, name: string, bytes: Uint8Array): Promise<void> {
+  await service.getContainerClient(container).getBlockBlobClient(name).uploadData(bytes)
 }
 
 /** Sizes of a block blob's committed blocks, in order (empty for a blob put whole). */

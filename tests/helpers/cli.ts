@@ -2,6 +2,7 @@
  * Runs the rivet CLI as a user would: a separate process under Bun, Deno, or the compiled
  * binary. Everything a run prints is also appended to the capture log the secret scan reads.
  */
+import { expect } from 'bun:test'
 import { spawn } from 'node:child_process'
 import { appendFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -79,4 +80,28 @@ export function errorLines(stderr: string): { msg: string; code?: string; exit?:
   return stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) =>
     l.level === 'error'
   )
+}
+
+/** The error a failed run must report. */
+export interface ExpectedError {
+  exit: number
+  code: string
+  message: RegExp
+}
+
+/**
+ * Checks a run started with `--json` that was to fail: its exit code, exactly one error line with
+ * that code and exit and a one-line message matching `expected.message`, and the same error in
+ * the JSON document on stdout. Returns that document, for the checks only some suites make.
+ */
+export function expectRunError(result: CliResult, expected: ExpectedError): Record<string, unknown> {
+  expect(result.code).toBe(expected.exit)
+  const errors = errorLines(result.stderr)
+  expect(errors).toHaveLength(1)
+  expect(errors[0]).toMatchObject({ code: expected.code, exit: expected.exit })
+  expect(errors[0].msg).toMatch(expected.message)
+  expect(errors[0].msg).not.toContain('\n')
+  const doc = JSON.parse(result.stdout)
+  expect(doc.error).toEqual({ code: expected.code, exit: expected.exit, message: errors[0].msg })
+  return doc
 }

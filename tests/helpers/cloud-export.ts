@@ -1,6 +1,6 @@
 /**
- * What the object-store tests share: a PostgreSQL table of several types to export, and the
- * check that a run in a bucket or container has the layout of the spec, a manifest whose sizes
+ * What the object-store tests share: the config of an export from the test PostgreSQL to a
+ * bucket or container, a PostgreSQL table of several types to export, and the check that a run in a bucket or container has the layout of the spec, a manifest whose sizes
  * and checksums match the downloaded part, and values DuckDB reads back right.
  */
 import { expect } from 'bun:test'
@@ -8,8 +8,21 @@ import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Manifest, manifestSchema } from '../../src/pipeline/manifest.ts'
+import { writeConfig } from './files.ts'
 import { duck } from './parquet.ts'
-import { pgExec } from './pg.ts'
+import { PG_URL, pgExec } from './pg.ts'
+
+/**
+ * Writes rivet.yaml in `dir` exporting from the test PostgreSQL to an object store: `destination`
+ * holds the destination block's lines (indented, each ending in a newline), `exports` the list's
+ * items. Returns the file's path.
+ */
+export function objectStoreConfig(dir: string, destination: string, exports: string): string {
+  return writeConfig(
+    dir,
+    `source: { type: postgres, url: "${PG_URL}" }\ndestination:\n${destination}exports:\n${exports}`,
+  )
+}
 
 /** Rows in the table {@link createTypedTable} fills. */
 export const TYPED_ROWS = 50_000

@@ -31,10 +31,15 @@ export async function listObjects(bucket: string): Promise<string[]> {
   return files.map((f) => f.name).sort()
 }
 
-/** An object's bytes. */
-export async function getObject(bucket: string, name: string): Promise<Uint8Array> {
-  const [bytes] = await storage.bucket(bucket).file(name).download()
+/** An object's bytes, or the bytes from `start` to the end. */
+export async function getObject(bucket: string, name: string, start?: number): Promise<Uint8Array> {
+  const [bytes] = await storage.bucket(bucket).file(name).download(start === undefined ? {} : { start })
   return new Uint8Array(bytes)
+}
+
+/** Writes an object whole, replacing what is there (to corrupt a part behind rivet's back). */
+export async function putObject(bucket: string, name: string, bytes: Uint8Array): Promise<void> {
+  await storage.bucket(bucket).file(name).save(Buffer.from(bytes), { resumable: false })
 }
 
 /** A request the proxy saw. */

@@ -4,39 +4,20 @@
  * maximums, NULLs), what the double sends for each value, the T-SQL that creates the same table
  * on a real server, and the exact values and CSV rivet must write.
  */
-import { expect } from 'bun:test'
-import type { FileMetaData, SchemaElement } from 'hyparquet'
-import { parquetMetadata, parquetReadObjects } from 'hyparquet'
-import { readFileSync } from 'node:fs'
-import zlib from 'node:zlib'
-import { duck, duckTypes } from './parquet.ts'
+import { type ColumnSpec, hex, matrixCsv, type Neutral, type TypeMatrix } from './matrix.ts'
 import type { ResultSet, TdsValue } from './tds-server.ts'
 
-/** How a column's values are compared: the neutral text form both Parquet readers map to. */
-export type Kind = 'int' | 'dec' | 'float' | 'bool' | 'str' | 'bytes' | 'uuid' | 'date' | 'time' | 'ts'
-
-/** A neutral value: integers, days and microseconds as decimal text, bytes as hex. */
-export type Neutral = string | boolean | null
-
 /** One column of the matrix. */
-export interface MatrixColumn {
-  name: string
+export interface MatrixColumn extends ColumnSpec {
   /** The T-SQL type. */
   type: string
-  kind: Kind
-  /** Decimal scale, for reading the unscaled Parquet integer back. */
-  scale?: number
   nullable: boolean
   /** The stored values, row by row, as the double encodes them (and as T-SQL literals take them). */
   values: TdsValue[]
   /** For columns rivet reads through CONVERT: the text SQL Server's CONVERT returns. */
   text?: (string | null)[]
-  /** What rivet must write, in the neutral form. */
+  /** What rivet must write, in the neutral form of tests/helpers/matrix.ts. */
   expect: Neutral[]
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 const LONG_BYTES = Uint8Array.from({ length: 10_000 }, (_, i) => i % 256)
@@ -277,7 +258,7 @@ export const MATRIX: MatrixColumn[] = [
 export const CONVERTED = MATRIX.filter((c) => c.text).map((c) => c.name)
 
 /** The expected rows, in id order. */
-export const EXPECTED_ROWS: Record<string, Neutral>[] = [0, 1, 2, 3].map((r) =>
+const EXPECTED_ROWS: Record<string, Neutral>[] = [0, 1, 2, 3].map((r) =>
   Object.fromEntries(MATRIX.map((c) => [c.name, c.expect[r]]))
 )
 
@@ -359,117 +340,8 @@ export function matrixTableSql(table: string): string {
   ].join('\n')
 }
 
-// ---------------------------------------------------------------------------------------------
-// Reading rivet's files back, independently of rivet.
-
-/** A Parquet DECIMAL's unscaled value: INT32, INT64 or big-endian two's complement bytes. */
-function unscaled(value: unknown): bigint {
-  if (!(value instanceof Uint8Array)) return BigInt(value as number | bigint)
-  let n = 0n
-  for (const byte of value) n = n * 256n + BigInt(byte)
-  return value.length && value[0] >= 0x80 ? n - (1n << BigInt(value.length * 8)) : n
-}
-
-function decimalText(n: bigint, scale: number): string {
-  const digits = (n < 0n ? -n : n).toString().padStart(scale + 1, '0')
-  const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits
-  return (n < 0n ? '-' : '') + text
-}
-
-function uuidText(bytes: Uint8Array): string {
-  const h = hex(bytes)
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
-}
-
-function fromHyparquet(c: MatrixColumn, value: unknown): Neutral {
-  if (value === null || value === undefined) return null
-  switch (c.kind) {
-    case 'dec':
-      return decimalText(unscaled(value), c.scale!)
-    case 'bytes':
-      return hex(value as Uint8Array)
-    case 'uuid':
-      return typeof value === 'string' ? value : uuidText(value as Uint8Array)
-    case 'str':
-      return typeof value === 'string'
-        ? value
-        : new TextDecoder('utf-8', { fatal: true }).decode(value as Uint8Array)
-    case 'bool':
-      return value as boolean
-    default:
-      return String(value)
-  }
-}
-
-const zlibCodecs = {
-  ZSTD: (input: Uint8Array, size: number) => new Uint8Array(zlib.zstdDecompressSync(input)).subarray(0, size),
-  GZIP: (input: Uint8Array, size: number) => new Uint8Array(zlib.gunzipSync(input)).subarray(0, size),
-}
-
-/**
- * Reads with hyparquet with no float or Date on the way: DECIMAL annotations are dropped from a
- * copy of the footer to get the unscaled integers, dates and timestamps stay integers, and byte
- * arrays stay bytes.
- */
-async function readHyparquetExact(path: string): Promise<Record<string, Neutral>[]> {
-  const buf = readFileSync(path)
-  const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer
-  const metadata = parquetMetadata(file)
-  const schema = metadata.schema.map((e: SchemaElement) =>
-    e.converted_type === 'DECIMAL' ? { ...e, converted_type: undefined, logical_type: undefined } : e
-  )
-  const rows = await parquetReadObjects({
-    file,
-    metadata: { ...metadata, schema },
-    compressors: zlibCodecs,
-    utf8: false,
-    parsers: { timestampFromMicroseconds: (v: bigint) => v, dateFromDays: (d: number) => d },
-  }) as Record<string, unknown>[]
-  return rows.map((row) => Object.fromEntries(MATRIX.map((c) => [c.name, fromHyparquet(c, row[c.name])])))
-    .sort((a, b) => Number(a.id) - Number(b.id))
-}
-
-function duckExpr(c: MatrixColumn): string {
-  const x = c.name
-  switch (c.kind) {
-    case 'int':
-    case 'dec':
-    case 'uuid':
-      return `${x}::varchar`
-    case 'float':
-      return `${x}::varchar`
-    case 'bytes':
-      return `lower(hex(${x}))`
-    case 'date':
-      return `(${x} - date '1970-01-01')::varchar`
-    case 'time':
-    case 'ts':
-      return `epoch_us(${x})::varchar`
-    default:
-      return x
-  }
-}
-
-async function readDuckExact(path: string): Promise<Record<string, Neutral>[]> {
-  const select = MATRIX.map((c) => `${duckExpr(c)} as ${c.name}`)
-  const rows = await duck(`select ${select.join(', ')} from read_parquet('${path}') order by id`)
-  return rows as Record<string, Neutral>[]
-}
-
-/** DuckDB's floats print differently from JS (`1e-323`, `-1.7976931348623157e+308`): compare as numbers. */
-function floatsAsNumbers(rows: Record<string, Neutral>[]): Record<string, unknown>[] {
-  return rows.map((row) =>
-    Object.fromEntries(
-      Object.entries(row).map(([k, v]) => {
-        const c = MATRIX.find((m) => m.name === k)!
-        return [k, c.kind === 'float' && v !== null ? Number(v) : v]
-      }),
-    )
-  )
-}
-
 /** The DuckDB type of every matrix column. */
-export const EXPECTED_DUCK_TYPES: Record<string, string> = {
+const EXPECTED_DUCK_TYPES: Record<string, string> = {
   id: 'INTEGER',
   c_tinyint: 'UTINYINT',
   c_smallint: 'SMALLINT',
@@ -509,36 +381,16 @@ export const EXPECTED_DUCK_TYPES: Record<string, string> = {
   c_req: 'VARCHAR',
 }
 
-/** Checks a matrix Parquet file with hyparquet and DuckDB: every value, every type. */
-export async function checkMatrixParquet(path: string): Promise<void> {
-  expect(await readHyparquetExact(path)).toEqual(EXPECTED_ROWS)
-  expect(floatsAsNumbers(await readDuckExact(path))).toEqual(floatsAsNumbers(EXPECTED_ROWS))
-  expect(await duckTypes(path)).toEqual(EXPECTED_DUCK_TYPES)
-}
-
-/** The footer's schema element of a column, with only the fields a test pins down. */
-export function footerShape(metadata: FileMetaData, name: string): Record<string, unknown> {
-  const e = metadata.schema.find((s) => s.name === name)!
-  const keys = [
-    'type',
-    'type_length',
-    'repetition_type',
-    'converted_type',
-    'precision',
-    'scale',
-    'logical_type',
-  ]
-  return Object.fromEntries(
-    keys.filter((k) => e[k as keyof SchemaElement] !== undefined).map((
-      k,
-    ) => [k, e[k as keyof SchemaElement]]),
-  )
+/** The matrix for tests/helpers/matrix.ts's checkMatrixParquet. */
+export const SQLSERVER_MATRIX: TypeMatrix = {
+  columns: MATRIX,
+  rows: EXPECTED_ROWS,
+  duckTypes: EXPECTED_DUCK_TYPES,
 }
 
 /** The CSV rivet must write for the matrix, byte for byte (NULL empty, '' quoted, CRLF). */
 export function expectedCsv(): string {
-  const header = MATRIX.map((c) => c.name).join(',')
-  const lines = [
+  return matrixCsv(MATRIX, [
     [
       '1,7,1,2,3,123.45,12345678901234.5678,1234567890123456789012345678.0123456789',
       '12345678901234567890123456789012345678,1234.5600,-12.3456,1.5,0.1,true,ab   ,"hello, ""world"""',
@@ -564,6 +416,5 @@ export function expectedCsv(): string {
       '9999-12-31T23:59:59.999000,2000-01-01T08:00:00.000000Z,x',
     ],
     ['4' + ','.repeat(MATRIX.length - 2) + ',all null'],
-  ]
-  return [header, ...lines.map((parts) => parts.join(','))].map((line) => line + '\r\n').join('')
+  ])
 }

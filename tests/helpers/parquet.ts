@@ -4,13 +4,14 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api'
 import { parquetMetadata, parquetReadObjects } from 'hyparquet'
-import type { FileMetaData } from 'hyparquet'
+import type { FileMetaData, SchemaElement } from 'hyparquet'
 import { readFileSync } from 'node:fs'
 import zlib from 'node:zlib'
 
+// hyparquet brings no zstd or gzip of its own; the runtime's zlib has both.
 const compressors = {
-  ZSTD: (input: Uint8Array) => new Uint8Array(zlib.zstdDecompressSync(input)),
-  GZIP: (input: Uint8Array) => new Uint8Array(zlib.gunzipSync(input)),
+  ZSTD: (input: Uint8Array, size: number) => new Uint8Array(zlib.zstdDecompressSync(input)).subarray(0, size),
+  GZIP: (input: Uint8Array, size: number) => new Uint8Array(zlib.gunzipSync(input)).subarray(0, size),
 }
 
 function arrayBuffer(path: string): ArrayBuffer {
@@ -26,10 +27,7 @@ export async function readWithHyparquet(
   const metadata = parquetMetadata(file)
   const rows = await parquetReadObjects({
     file,
-    compressors: {
-      ZSTD: (input, size) => compressors.ZSTD(input).subarray(0, size),
-      GZIP: (input, size) => compressors.GZIP(input).subarray(0, size),
-    },
+    compressors,
     utf8: true,
   }) as Record<string, unknown>[]
   return { metadata, rows }
@@ -84,19 +82,14 @@ export async function readHyparquetRaw(path: string): Promise<Record<string, unk
   return await parquetReadObjects({
     file,
     metadata: { ...metadata, schema },
-    compressors: {
-      ZSTD: (input, size) => compressors.ZSTD(input).subarray(0, size),
-      GZIP: (input, size) => compressors.GZIP(input).subarray(0, size),
-    },
+    compressors,
     utf8: false,
     parsers: { timestampFromMicroseconds: (v: bigint) => v, dateFromDays: (d: number) => d },
   }) as Record<string, unknown>[]
 }
 
 /** The parts of a footer schema element a test pins down, without hyparquet's undefined fields. */
-export function schemaShape(metadata: FileMetaData, name: string): Record<string, unknown> {
-  const e = metadata.schema.find((x) => x.name === name)
-  if (!e) throw new Error(`no column ${name} in the footer`)
+export function elementShape(e: SchemaElement): Record<string, unknown> {
   const keys = [
     'type',
     'type_length',
@@ -105,8 +98,29 @@ export function schemaShape(metadata: FileMetaData, name: string): Record<string
     'precision',
     'scale',
     'logical_type',
-  ]
-  return Object.fromEntries(
-    keys.filter((k) => e[k as keyof typeof e] !== undefined).map((k) => [k, e[k as keyof typeof e]]),
-  )
+  ] as const
+  return Object.fromEntries(keys.filter((k) => e[k] !== undefined).map((k) => [k, e[k]]))
+}
+
+/** {@link elementShape} of the footer's element for the column `name`. */
+export function schemaShape(metadata: FileMetaData, name: string): Record<string, unknown> {
+  const e = metadata.schema.find((x) => x.name === name)
+  if (!e) throw new Error(`no column ${name} in the footer`)
+  return elementShape(e)
+}
+
+/**
+ * The footer elements of a top-level column: its own for a plain column; for a list, the list,
+ * its repeated group and its element, in footer order.
+ */
+export function columnElements(metadata: FileMetaData, name: string): SchemaElement[] {
+  const i = metadata.schema.findIndex((e) => e.name === name)
+  if (i < 0) throw new Error(`no column ${name} in the footer`)
+  const e = metadata.schema[i]
+  return e.num_children ? metadata.schema.slice(i, i + 3) : [e]
+}
+
+/** The distinct compression codecs of a file's column chunks, in the order they first appear. */
+export function footerCodecs(metadata: FileMetaData): (string | undefined)[] {
+  return [...new Set(metadata.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec)))]
 }

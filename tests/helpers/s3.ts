@@ -8,6 +8,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3'
 
@@ -47,10 +48,16 @@ export async function listKeys(bucket: string): Promise<string[]> {
   return keys.sort()
 }
 
-/** An object's bytes. */
-export async function getObject(bucket: string, key: string): Promise<Uint8Array> {
-  const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+/** An object's bytes, or the bytes from `start` to the end. */
+export async function getObject(bucket: string, key: string, start?: number): Promise<Uint8Array> {
+  const range = start === undefined ? undefined : `bytes=${start}-`
+  const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }))
   return await out.Body!.transformToByteArray()
+}
+
+/** Writes an object whole, replacing what is there (to corrupt a part behind rivet's back). */
+export async function putObject(bucket: string, key: string, body: Uint8Array): Promise<void> {
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))
 }
 
 /** An object's ETag (a multipart object's ends in `-<parts>`). */

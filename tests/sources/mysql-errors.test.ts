@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
-import { errorLines, rivet, type Runtime } from '../helpers/cli.ts'
+import { type ExpectedError, expectRunError, rivet, type Runtime } from '../helpers/cli.ts'
 import { listFiles, tempDir, writeConfig } from '../helpers/files.ts'
 import { MYSQL_URL, mysqlExec } from '../helpers/mysql.ts'
 import { readWithHyparquet } from '../helpers/parquet.ts'
@@ -29,15 +29,12 @@ beforeAll(async () => {
   `)
 })
 
-interface Case {
+interface Case extends ExpectedError {
   name: string
   source: string
   exports?: string
   env?: Record<string, string>
   command?: 'run' | 'check'
-  exit: number
-  code: string
-  message: RegExp
   /** Text that must not appear anywhere in the output (a planted secret). */
   secret?: string
 }
@@ -129,14 +126,7 @@ describe.each(runtimes)('mysql errors on %s', (runtime) => {
         }`,
       )
       const result = await rivet([c.command ?? 'run', '-c', config, '--json'], { runtime, env: c.env })
-      expect(result.code).toBe(c.exit)
-      const errors = errorLines(result.stderr)
-      expect(errors).toHaveLength(1)
-      expect(errors[0].msg).toMatch(c.message)
-      expect(errors[0].msg).not.toContain('\n')
-      expect(errors[0]).toMatchObject({ code: c.code, exit: c.exit })
-      const doc = JSON.parse(result.stdout)
-      expect(doc.error).toEqual({ code: c.code, exit: c.exit, message: errors[0].msg })
+      expectRunError(result, c)
       expect(listFiles(dir)).toEqual(['rivet.yaml'])
       if (c.secret) {
         expect(result.stdout + result.stderr).not.toContain(c.secret)

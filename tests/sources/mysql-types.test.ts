@@ -8,15 +8,27 @@
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
 import type { FileMetaData } from 'hyparquet'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { errorLines, rivet, type Runtime } from '../helpers/cli.ts'
-import { listFiles, tempDir, writeConfig } from '../helpers/files.ts'
+import { rivet } from '../helpers/cli.ts'
+import { listFiles, tempDir } from '../helpers/files.ts'
+import {
+  checkMatrixParquet,
+  type ColumnSpec,
+  decimalShape,
+  FOOTER,
+  localExports,
+  matrixCsv,
+  type Neutral,
+  readCsv,
+  type TypeMatrix,
+  withNulls,
+} from '../helpers/matrix.ts'
 import { MYSQL_URL, mysqlExec } from '../helpers/mysql.ts'
 import {
   decimalText,
   duck,
   duckTypes,
+  footerCodecs,
   readHyparquetRaw,
   readWithHyparquet,
   schemaShape,
@@ -130,12 +142,8 @@ beforeAll(async () => {
 }, SLOW)
 
 // ---------------------------------------------------------------------------------------------
-// Expected values, in one neutral text form both readers are mapped to: integers (and days,
-// microseconds) as decimal text, decimals as exact text, floats as JS text of the stored value,
-// bytes as lowercase hex, JSON as the source's text. A key left out is NULL.
-
-type Kind = 'int' | 'dec' | 'float' | 'bool' | 'str' | 'bytes' | 'uuid' | 'json' | 'date' | 'time' | 'ts'
-type ColumnSpec = { name: string; kind: Kind; scale?: number }
+// Expected values, in the neutral form of tests/helpers/matrix.ts (floats: the JS text of the
+// stored value). A key left out is NULL.
 
 const COLUMNS: ColumnSpec[] = [
   { name: 'id', kind: 'int' },
@@ -178,8 +186,6 @@ const COLUMNS: ColumnSpec[] = [
   { name: 'c_ts', kind: 'ts' },
   { name: 'c_req', kind: 'str' },
 ]
-
-type Neutral = string | boolean | null
 
 /** The JS text of a FLOAT column's stored single-precision value. */
 const f32 = (x: number) => String(Math.fround(x))
@@ -354,13 +360,10 @@ const EXPECTED: Record<string, Neutral>[] = [
   { id: '7', c_float: f32(1.17549435e-38), c_double: '5e-324', c_req: 'tiny' },
 ]
 
-const expectedRows = EXPECTED.map((row) =>
-  Object.fromEntries(COLUMNS.map((c) => [c.name, row[c.name] ?? null]))
-)
+const expectedRows = withNulls(COLUMNS, EXPECTED)
 
 /** The CSV rivet must write for the matrix, exactly as the bytes appear. */
-const EXPECTED_CSV = [
-  COLUMNS.map((c) => c.name).join(','),
+const EXPECTED_CSV = matrixCsv(COLUMNS, [
   [
     '1,-128,0,-32768,0,-8388608,0,-2147483648,0,-9223372036854775808,0,-999.99,-99999999999999.9999',
     '-9999999999999999999999999999.9999999999',
@@ -368,7 +371,7 @@ const EXPECTED_CSV = [
     '-3.4028235e+38,-1.7976931348623157e+308,false,false,0,0,1901,"","","","",happy,"",[],00000000,"",""',
     '00000000-0000-0000-0000-000000000000,1000-01-01,00:00:00.000000,1000-01-01T00:00:00.000000',
     '1970-01-01T00:00:01.000000Z,min',
-  ].join(','),
+  ],
   [
     '2,127,255,32767,65535,8388607,16777215,2147483647,4294967295,9223372036854775807',
     '18446744073709551615,999.99,99999999999999.9999,9999999999999999999999999999.9999999999',
@@ -377,13 +380,13 @@ const EXPECTED_CSV = [
     `"say ""hi"", it's ok","line1\r\nline2,""q""",tab\there,"so-so, ""ok""","a,b,c"`,
     '"{""a"": 1,  ""b"": [true, null]}",ffffffff,deadbeef,00ff80c328,ffffffff-ffff-ffff-ffff-ffffffffffff',
     '9999-12-31,23:59:59.999999,9999-12-31T23:59:59.999999,2038-01-19T03:14:07.999999Z,max',
-  ].join(','),
+  ],
   [
     '3,0,0,0,0,0,0,0,0,0,9223372036854775808,0.01,0.0001,0.0000000001,0.000000000000000000000000000001',
     '0.01,0.1,0.1,false,false,5,9223372036854775808,0,a,0,NULL, ,sad,a,"""s""",61620000,c328,00',
     'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11,1970-01-01,00:00:00.000001,1969-12-31T23:59:59.999999',
     '2024-02-29T07:04:56.789012Z,zero',
-  ].join(','),
+  ],
   [
     '4,1,1,1,1,1,1,1,1,1,1,123.45,12345678901234.5678,1234567890123456789012345678.0123456789',
     '12345678901234567890123456789012345.123456789012345678901234567890,12345678.90,0.1234567,1e+308',
@@ -391,125 +394,23 @@ const EXPECTED_CSV = [
     '\u00fc\u20ac\u{1F600},"so-so, ""ok""","b,c","{""k"": ""\u00fc \u00e9 \u{1F600}""}",80818283,ff,fffe00',
     'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12,2024-02-29,12:34:56.789012,2024-02-29T12:34:56.789012',
     '2001-09-09T01:46:40.000000Z,text',
-  ].join(','),
+  ],
   '5' + ','.repeat(COLUMNS.length - 1) + 'all null',
   '6' + ','.repeat(16) + '16777216,0.30000000000000004' + ','.repeat(COLUMNS.length - 18) + 'floats',
   '7' + ','.repeat(16) + '1.1754944e-38,5e-324' + ','.repeat(COLUMNS.length - 18) + 'tiny',
-].map((line) => line + '\r\n').join('')
+])
 
 // ---------------------------------------------------------------------------------------------
 // Running exports.
 
-function config(dir: string, exports: string, source = `{ type: mysql, url: ${MYSQL_URL} }`): string {
-  return writeConfig(
-    dir,
-    `source: ${source}\ndestination:\n  type: local\n  path: ${join(dir, 'out')}\nexports:\n${exports}`,
-  )
-}
-
-/** Runs one export and returns the path of its only data file. */
-async function exportOne(name: string, settings: string, runtime: Runtime = 'bun'): Promise<string> {
-  const dir = tempDir()
-  const result = await rivet(['run', '-c', config(dir, `  - name: ${name}\n${settings}`)], { runtime })
-  expect(result.stderr).not.toContain('"level":"error"')
-  expect(result.code).toBe(0)
-  const data = listFiles(join(dir, 'out', name)).filter((f) => !f.startsWith('_rivet/'))
-  expect(data).toHaveLength(1)
-  return join(dir, 'out', name, data[0])
-}
-
-/** Runs an export that must fail with exit 3 and leave no file at all; returns the error line. */
-async function exportFails(name: string, settings: string): Promise<string> {
-  const dir = tempDir()
-  const result = await rivet(['run', '-c', config(dir, `  - name: ${name}\n${settings}`)])
-  expect(result.code).toBe(3)
-  const errors = errorLines(result.stderr)
-  expect(errors).toHaveLength(1)
-  expect(errors[0].exit).toBe(3)
-  expect(listFiles(join(dir, 'out'))).toEqual([])
-  return errors[0].msg
-}
+const { config, exportOne, exportFails } = localExports({
+  source: `source: { type: mysql, url: ${MYSQL_URL} }\n`,
+})
 
 const matrixQuery = `    query: select * from ${TABLE} order by id\n`
 
 // ---------------------------------------------------------------------------------------------
-// Readers, mapped to the neutral form.
-
-const decoder = new TextDecoder('utf-8', { fatal: true })
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
-}
-
-function fromHyparquet(spec: ColumnSpec, value: unknown): Neutral {
-  if (value === null || value === undefined) return null
-  switch (spec.kind) {
-    case 'int':
-    case 'date':
-    case 'time':
-    case 'ts':
-    case 'float':
-      return String(value)
-    case 'dec':
-      return decimalText(unscaledDecimal(value), spec.scale!)
-    case 'bytes':
-      return hex(value as Uint8Array)
-    case 'json':
-      return decoder.decode(value as Uint8Array)
-    case 'str':
-      // hyparquet decodes STRING columns even with utf8: false.
-      return typeof value === 'string' ? value : decoder.decode(value as Uint8Array)
-    default:
-      return value as Neutral
-  }
-}
-
-async function readHyparquetExact(path: string): Promise<Record<string, Neutral>[]> {
-  const rows = await readHyparquetRaw(path)
-  return rows.map((row) => Object.fromEntries(COLUMNS.map((c) => [c.name, fromHyparquet(c, row[c.name])])))
-    .sort((a, b) => Number(a.id) - Number(b.id))
-}
-
-/** DuckDB reads DECIMAL beyond 38 digits as DOUBLE, so that column is compared on its own. */
-const DUCK_INEXACT = new Set(['c_dec65_30'])
-
-function duckExpr(spec: ColumnSpec): string {
-  const x = spec.name
-  switch (spec.kind) {
-    case 'int':
-    case 'dec':
-    case 'uuid':
-      return `${x}::varchar`
-    case 'bytes':
-      return `lower(hex(${x}))`
-    case 'json':
-      // No json extension here: DuckDB shows the JSON logical type as BLOB; these are its bytes.
-      return `decode(${x})`
-    case 'date':
-      return `(${x} - date '1970-01-01')::varchar`
-    case 'time':
-    case 'ts':
-      return `epoch_us(${x})::varchar`
-    default:
-      return x
-  }
-}
-
-async function readDuckExact(path: string): Promise<Record<string, Neutral>[]> {
-  const columns = COLUMNS.filter((c) => !DUCK_INEXACT.has(c.name))
-  const rows = await duck(
-    `select ${
-      columns.map((c) => `${duckExpr(c)} as ${c.name}`).join(', ')
-    } from read_parquet('${path}') order by id`,
-  )
-  return rows.map((row) =>
-    Object.fromEntries(
-      columns.map((
-        c,
-      ) => [c.name, c.kind === 'float' && row[c.name] !== null ? String(row[c.name]) : row[c.name]]),
-    ) as Record<string, Neutral>
-  )
-}
+// What both readers must see.
 
 const EXPECTED_DUCK_TYPES = {
   id: 'INTEGER',
@@ -553,12 +454,12 @@ const EXPECTED_DUCK_TYPES = {
   c_req: 'VARCHAR',
 }
 
-async function checkMatrixParquet(path: string): Promise<void> {
-  expect(await readHyparquetExact(path)).toEqual(expectedRows)
-  expect(await readDuckExact(path)).toEqual(
-    expectedRows.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !DUCK_INEXACT.has(k)))),
-  )
-  expect(await duckTypes(path)).toEqual(EXPECTED_DUCK_TYPES)
+const MYSQL_MATRIX: TypeMatrix = {
+  columns: COLUMNS,
+  rows: expectedRows,
+  duckTypes: EXPECTED_DUCK_TYPES,
+  // DuckDB reads DECIMAL beyond 38 digits as DOUBLE, so that column is compared on its own.
+  duckInexact: ['c_dec65_30'],
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -573,7 +474,7 @@ describe('mysql type matrix: parquet', () => {
   }, SLOW)
 
   test('values read back exactly with hyparquet and DuckDB', async () => {
-    await checkMatrixParquet(file)
+    await checkMatrixParquet(file, MYSQL_MATRIX)
   }, SLOW)
 
   test(
@@ -660,81 +561,37 @@ describe('mysql type matrix: parquet', () => {
     expect(col('c_bit12')).toEqual(int('INT32', 'UINT_16'))
     expect(col('c_bit64')).toEqual(int('INT64', 'UINT_64'))
     expect(col('c_year')).toEqual(int('INT32', 'INT_16'))
-    const decimal = (type: string, precision: number, scale: number, length?: number) => ({
-      type,
-      ...(length ? { type_length: length } : {}),
-      repetition_type: 'OPTIONAL',
-      converted_type: 'DECIMAL',
-      precision,
-      scale,
-      logical_type: { type: 'DECIMAL', precision, scale },
-    })
-    expect(col('c_dec5_2')).toEqual(decimal('INT32', 5, 2))
-    expect(col('c_dec18_4')).toEqual(decimal('INT64', 18, 4))
-    expect(col('c_dec38_10')).toEqual(decimal('FIXED_LEN_BYTE_ARRAY', 38, 10, 16))
-    expect(col('c_dec65_30')).toEqual(decimal('FIXED_LEN_BYTE_ARRAY', 65, 30, 28))
-    expect(col('c_udec')).toEqual(decimal('INT64', 10, 2))
+    expect(col('c_dec5_2')).toEqual(decimalShape('INT32', 5, 2))
+    expect(col('c_dec18_4')).toEqual(decimalShape('INT64', 18, 4))
+    expect(col('c_dec38_10')).toEqual(decimalShape('FIXED_LEN_BYTE_ARRAY', 38, 10, 16))
+    expect(col('c_dec65_30')).toEqual(decimalShape('FIXED_LEN_BYTE_ARRAY', 65, 30, 28))
+    expect(col('c_udec')).toEqual(decimalShape('INT64', 10, 2))
     expect(col('c_float')).toEqual({ type: 'FLOAT', repetition_type: 'OPTIONAL' })
     expect(col('c_double')).toEqual({ type: 'DOUBLE', repetition_type: 'OPTIONAL' })
     expect(col('c_bit1')).toEqual({ type: 'BOOLEAN', repetition_type: 'OPTIONAL' })
     expect(col('c_bool')).toEqual({ type: 'BOOLEAN', repetition_type: 'OPTIONAL' })
-    const string = {
-      type: 'BYTE_ARRAY',
-      repetition_type: 'OPTIONAL',
-      converted_type: 'UTF8',
-      logical_type: { type: 'STRING' },
-    }
     for (const name of ['c_char', 'c_varchar', 'c_text', 'c_mtext', 'c_enum', 'c_set']) {
-      expect(col(name)).toEqual(string)
+      expect(col(name)).toEqual(FOOTER.string)
     }
-    expect(col('c_req')).toEqual({ ...string, repetition_type: 'REQUIRED' })
-    expect(col('c_json')).toEqual({
-      type: 'BYTE_ARRAY',
-      repetition_type: 'OPTIONAL',
-      logical_type: { type: 'JSON' },
-    })
+    expect(col('c_req')).toEqual({ ...FOOTER.string, repetition_type: 'REQUIRED' })
+    expect(col('c_json')).toEqual(FOOTER.json)
     for (const name of ['c_binary', 'c_varbinary', 'c_blob']) {
       expect(col(name)).toEqual({ type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' })
     }
-    expect(col('c_uuid')).toEqual({
-      type: 'FIXED_LEN_BYTE_ARRAY',
-      type_length: 16,
-      repetition_type: 'OPTIONAL',
-      logical_type: { type: 'UUID' },
-    })
-    expect(col('c_date')).toEqual({
-      type: 'INT32',
-      repetition_type: 'OPTIONAL',
-      converted_type: 'DATE',
-      logical_type: { type: 'DATE' },
-    })
-    expect(col('c_time')).toEqual({
-      type: 'INT64',
-      repetition_type: 'OPTIONAL',
-      converted_type: 'TIME_MICROS',
-      logical_type: { type: 'TIME', isAdjustedToUTC: false, unit: 'MICROS' },
-    })
-    expect(col('c_datetime')).toEqual({
-      type: 'INT64',
-      repetition_type: 'OPTIONAL',
-      logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'MICROS' },
-    })
-    expect(col('c_ts')).toEqual({
-      type: 'INT64',
-      repetition_type: 'OPTIONAL',
-      converted_type: 'TIMESTAMP_MICROS',
-      logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
-    })
+    expect(col('c_uuid')).toEqual(FOOTER.uuid)
+    expect(col('c_date')).toEqual(FOOTER.date)
+    expect(col('c_time')).toEqual(FOOTER.time)
+    expect(col('c_datetime')).toEqual(FOOTER.timestamp)
+    expect(col('c_ts')).toEqual(FOOTER.timestamptz)
     expect(metadata.num_rows).toBe(BigInt(EXPECTED.length))
-    const codecs = new Set(metadata.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec)))
-    expect([...codecs]).toEqual(['ZSTD'])
+    expect(footerCodecs(metadata)).toEqual(['ZSTD'])
   })
 })
 
 describe('mysql type matrix: csv', () => {
   test('the text is exact: NULL vs "", CRLF, quoting, decimals, shortest floats, ISO times', async () => {
     const file = await exportOne('matrix_csv', `${matrixQuery}    format: csv\n`)
-    expect(readFileSync(file, 'utf8')).toBe(EXPECTED_CSV)
+    expect(readCsv(file)).toBe(EXPECTED_CSV)
   }, SLOW)
 })
 
@@ -744,15 +601,15 @@ describe('mysql session time zone', () => {
       'tz',
       `    query: select @@session.time_zone as tz, cast(now() = utc_timestamp() as char) as same\n    format: csv\n`,
     )
-    expect(readFileSync(csv, 'utf8')).toBe('tz,same\r\n+00:00,1\r\n')
+    expect(readCsv(csv)).toBe('tz,same\r\n+00:00,1\r\n')
   }, SLOW)
 })
 
 describe('mysql type matrix: deno', () => {
   test('the same exports under Deno give the same values and the same CSV text', async () => {
-    await checkMatrixParquet(await exportOne('matrix', `    table: ${TABLE}\n`, 'deno'))
+    await checkMatrixParquet(await exportOne('matrix', `    table: ${TABLE}\n`, 'deno'), MYSQL_MATRIX)
     const csv = await exportOne('matrix_csv', `${matrixQuery}    format: csv\n`, 'deno')
-    expect(readFileSync(csv, 'utf8')).toBe(EXPECTED_CSV)
+    expect(readCsv(csv)).toBe(EXPECTED_CSV)
   }, SLOW)
 })
 
@@ -854,7 +711,7 @@ describe('mysql edge values', () => {
       { id: 4, d: null, dt: null, ts: null },
     ])
     const csv = await exportOne('zero', `${zero}    format: csv\n${overrides}`)
-    expect(readFileSync(csv, 'utf8')).toBe(
+    expect(readCsv(csv)).toBe(
       'id,d,dt,ts\r\n1,2024-01-02,2024-01-02T03:04:05.000000,2024-01-02T03:04:05.000000Z\r\n2,,,\r\n3,,,\r\n4,,,\r\n',
     )
   }, SLOW)
@@ -864,7 +721,7 @@ describe('mysql edge values', () => {
       'zero',
       `${zero}    format: csv\n    columns: { d: string, dt: string, ts: string }\n`,
     )
-    expect(readFileSync(csv, 'utf8')).toBe(
+    expect(readCsv(csv)).toBe(
       'id,d,dt,ts\r\n1,2024-01-02,2024-01-02 03:04:05,2024-01-02 03:04:05\r\n' +
         '2,0000-00-00,0000-00-00 00:00:00,0000-00-00 00:00:00\r\n3,2024-02-00,2024-00-00 10:00:00,\r\n4,,,\r\n',
     )
@@ -876,7 +733,7 @@ describe('mysql edge values', () => {
     expect(msg).toContain('column "t" (time -> time): -838:59:59 is outside a time of day')
     expect(msg).toContain('columns: { t: string }')
     const csv = await exportOne('time', `${time}    format: csv\n    columns: { t: string }\n`)
-    expect(readFileSync(csv, 'utf8')).toBe('id,t\r\n1,12:00:00\r\n2,-838:59:59\r\n3,838:59:59\r\n4,\r\n')
+    expect(readCsv(csv)).toBe('id,t\r\n1,12:00:00\r\n2,-838:59:59\r\n3,838:59:59\r\n4,\r\n')
   }, SLOW)
 
   test(
@@ -898,7 +755,7 @@ describe('mysql edge values', () => {
     const msg = await exportFails('tb', q)
     expect(msg).toContain('column "b" (tinyint(1) -> bool)')
     const csv = await exportOne('tb', `${q}    format: csv\n    columns: { b: int8 }\n`)
-    expect(readFileSync(csv, 'utf8')).toBe('id,b\r\n1,1\r\n2,0\r\n3,2\r\n4,-1\r\n')
+    expect(readCsv(csv)).toBe('id,b\r\n1,1\r\n2,0\r\n3,2\r\n4,-1\r\n')
   }, SLOW)
 })
 

@@ -6,12 +6,11 @@
  * that the double's answers (the CONVERT text above all) are SQL Server's.
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { Connection, Request } from 'tedious'
 import { rivet } from '../helpers/cli.ts'
-import { listFiles, tempDir, writeConfig } from '../helpers/files.ts'
-import { checkMatrixParquet, expectedCsv, matrixTableSql } from '../helpers/mssql-matrix.ts'
+import { tempDir } from '../helpers/files.ts'
+import { checkMatrixParquet, localExports, readCsv } from '../helpers/matrix.ts'
+import { expectedCsv, matrixTableSql, SQLSERVER_MATRIX } from '../helpers/mssql-matrix.ts'
 
 const URL_ENV = 'RIVET_TEST_MSSQL_URL'
 const url = process.env[URL_ENV]
@@ -44,21 +43,7 @@ async function mssqlExec(text: string, sql: string): Promise<void> {
   }
 }
 
-async function exportOne(name: string, settings: string): Promise<string> {
-  const dir = tempDir()
-  const config = writeConfig(
-    dir,
-    `source:\n  type: sqlserver\n  url_env: ${URL_ENV}\ndestination:\n  type: local\n  path: ${
-      join(dir, 'out')
-    }\nexports:\n  - name: ${name}\n${settings}`,
-  )
-  const result = await rivet(['run', '-c', config])
-  expect(result.stderr).not.toContain('"level":"error"')
-  expect(result.code).toBe(0)
-  const data = listFiles(join(dir, 'out', name)).filter((f) => !f.startsWith('_rivet/'))
-  expect(data).toHaveLength(1)
-  return join(dir, 'out', name, data[0])
-}
+const { config, exportOne } = localExports({ source: `source:\n  type: sqlserver\n  url_env: ${URL_ENV}\n` })
 
 describe.skipIf(!url)(url ? 'real SQL Server' : `real SQL Server (skipped: set ${URL_ENV})`, () => {
   beforeAll(async () => {
@@ -66,12 +51,12 @@ describe.skipIf(!url)(url ? 'real SQL Server' : `real SQL Server (skipped: set $
   }, SLOW)
 
   test('parquet: every value reads back exactly with hyparquet and DuckDB', async () => {
-    await checkMatrixParquet(await exportOne('matrix', '    table: dbo.rivet_matrix\n'))
+    await checkMatrixParquet(await exportOne('matrix', '    table: dbo.rivet_matrix\n'), SQLSERVER_MATRIX)
   }, SLOW)
 
   test('csv: the exact text', async () => {
     const file = await exportOne('matrix_csv', '    table: dbo.rivet_matrix\n    format: csv\n')
-    expect(readFileSync(file, 'utf8')).toBe(expectedCsv())
+    expect(readCsv(file)).toBe(expectedCsv())
   }, SLOW)
 
   test('a query with ORDER BY ... OFFSET reads through the converting wrapper', async () => {
@@ -79,18 +64,17 @@ describe.skipIf(!url)(url ? 'real SQL Server' : `real SQL Server (skipped: set $
       'ordered',
       '    query: select * from dbo.rivet_matrix order by id offset 0 rows\n    format: csv\n',
     )
-    expect(readFileSync(file, 'utf8')).toBe(expectedCsv())
+    expect(readCsv(file)).toBe(expectedCsv())
   }, SLOW)
 
   test('check: datetime2(7) is lossy, the estimate is the table row count', async () => {
     const dir = tempDir()
-    const config = writeConfig(
-      dir,
-      `source:\n  type: sqlserver\n  url_env: ${URL_ENV}\ndestination:\n  type: local\n  path: ${
-        join(dir, 'out')
-      }\nexports:\n  - name: matrix\n    table: dbo.rivet_matrix\n`,
-    )
-    const result = await rivet(['check', '-c', config, '--json'])
+    const result = await rivet([
+      'check',
+      '-c',
+      config(dir, '  - name: matrix\n    table: dbo.rivet_matrix\n'),
+      '--json',
+    ])
     expect(result.code).toBe(0)
     const [report] = JSON.parse(result.stdout).exports
     expect(report.estimated_rows).toBe(4)

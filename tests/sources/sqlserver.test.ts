@@ -8,18 +8,18 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { errorLines, rivet, type Runtime } from '../helpers/cli.ts'
-import { listFiles, tempDir, writeConfig } from '../helpers/files.ts'
+import { errorLines, type ExpectedError, expectRunError, rivet } from '../helpers/cli.ts'
+import { listFiles, tempDir } from '../helpers/files.ts'
+import { checkMatrixParquet, decimalShape, FOOTER, localExports, readCsv } from '../helpers/matrix.ts'
 import {
-  checkMatrixParquet,
   CONVERTED,
   describeReply,
   expectedCsv,
-  footerShape,
   MATRIX,
   matrixReply,
+  SQLSERVER_MATRIX,
 } from '../helpers/mssql-matrix.ts'
-import { duck, readWithHyparquet } from '../helpers/parquet.ts'
+import { duck, readWithHyparquet, schemaShape } from '../helpers/parquet.ts'
 import { type ResultSet, type TdsColumn, TdsServer, type TdsValue } from '../helpers/tds-server.ts'
 import { Secret } from '../../src/log/secret.ts'
 import { SqlServerSource } from '../../src/sources/sqlserver/source.ts'
@@ -127,25 +127,10 @@ function sourceBlock(port = server.port, extra = ''): string {
   return `source:\n  type: sqlserver\n  host: 127.0.0.1\n  port: ${port}\n  user: sa\n  password_env: ${PASSWORD_ENV}\n  database: test\n${extra}`
 }
 
-function config(dir: string, exports: string, source = sourceBlock()): string {
-  return writeConfig(
-    dir,
-    `${source}destination:\n  type: local\n  path: ${join(dir, 'out')}\nexports:\n${exports}`,
-  )
-}
-
 const env = { [PASSWORD_ENV]: PASSWORD }
 
-/** Runs one export and returns the path of its only data file. */
-async function exportOne(name: string, settings: string, runtime: Runtime = 'bun'): Promise<string> {
-  const dir = tempDir()
-  const result = await rivet(['run', '-c', config(dir, `  - name: ${name}\n${settings}`)], { runtime, env })
-  expect(result.stderr).not.toContain('"level":"error"')
-  expect(result.code).toBe(0)
-  const data = listFiles(join(dir, 'out', name)).filter((f) => !f.startsWith('_rivet/'))
-  expect(data).toHaveLength(1)
-  return join(dir, 'out', name, data[0])
-}
+// The source block names the double's port, known only once it has started.
+const { config, exportOne } = localExports({ source: () => sourceBlock(), env })
 
 describe('sqlserver type matrix', () => {
   let parquet: string
@@ -155,34 +140,20 @@ describe('sqlserver type matrix', () => {
   }, SLOW)
 
   test('parquet: every value reads back exactly with hyparquet and DuckDB', async () => {
-    await checkMatrixParquet(parquet)
+    await checkMatrixParquet(parquet, SQLSERVER_MATRIX)
   }, SLOW)
 
   test('parquet: the footer types', async () => {
     const { metadata } = await readWithHyparquet(parquet)
-    const col = (name: string) => footerShape(metadata, name)
+    const col = (name: string) => schemaShape(metadata, name)
     expect(col('id')).toEqual({ type: 'INT32', repetition_type: 'REQUIRED', converted_type: 'INT_32' })
     expect(col('c_tinyint')).toEqual({ type: 'INT32', repetition_type: 'OPTIONAL', converted_type: 'UINT_8' })
     expect(col('c_bigint')).toEqual({ type: 'INT64', repetition_type: 'OPTIONAL', converted_type: 'INT_64' })
-    const decimal = (type: string, precision: number, scale: number, length?: number) => ({
-      type,
-      ...(length ? { type_length: length } : {}),
-      repetition_type: 'OPTIONAL',
-      converted_type: 'DECIMAL',
-      precision,
-      scale,
-      logical_type: { type: 'DECIMAL', precision, scale },
-    })
-    expect(col('c_dec5_2')).toEqual(decimal('INT32', 5, 2))
-    expect(col('c_num38_10')).toEqual(decimal('FIXED_LEN_BYTE_ARRAY', 38, 10, 16))
-    expect(col('c_money')).toEqual(decimal('FIXED_LEN_BYTE_ARRAY', 19, 4, 9))
-    expect(col('c_smallmoney')).toEqual(decimal('INT64', 10, 4))
-    expect(col('c_uuid')).toEqual({
-      type: 'FIXED_LEN_BYTE_ARRAY',
-      type_length: 16,
-      repetition_type: 'OPTIONAL',
-      logical_type: { type: 'UUID' },
-    })
+    expect(col('c_dec5_2')).toEqual(decimalShape('INT32', 5, 2))
+    expect(col('c_num38_10')).toEqual(decimalShape('FIXED_LEN_BYTE_ARRAY', 38, 10, 16))
+    expect(col('c_money')).toEqual(decimalShape('FIXED_LEN_BYTE_ARRAY', 19, 4, 9))
+    expect(col('c_smallmoney')).toEqual(decimalShape('INT64', 10, 4))
+    expect(col('c_uuid')).toEqual(FOOTER.uuid)
     expect(col('c_time')).toMatchObject({
       type: 'INT64',
       logical_type: { type: 'TIME', isAdjustedToUTC: false, unit: 'MICROS' },
@@ -216,7 +187,7 @@ describe('sqlserver type matrix', () => {
   test('csv: the exact text, under Bun, Deno and the binary', async () => {
     for (const runtime of ['bun', 'deno', 'binary'] as const) {
       const file = await exportOne('matrix_csv', '    table: dbo.matrix\n    format: csv\n', runtime)
-      expect(readFileSync(file, 'utf8')).toBe(expectedCsv())
+      expect(readCsv(file)).toBe(expectedCsv())
     }
   }, SLOW)
 
@@ -387,14 +358,11 @@ describe('sqlserver init', () => {
 })
 
 describe('sqlserver errors', () => {
-  interface Case {
+  interface Case extends ExpectedError {
     name: string
     exports?: string
     source?: () => string
     env?: Record<string, string>
-    exit: number
-    code: string
-    message: RegExp
   }
 
   const matrixExport = '  - name: matrix\n    table: dbo.matrix\n'
@@ -455,13 +423,7 @@ describe('sqlserver errors', () => {
       const dir = tempDir()
       const file = config(dir, c.exports ?? matrixExport, c.source?.() ?? sourceBlock())
       const result = await rivet(['run', '-c', file, '--json'], { env: c.env ?? env })
-      expect(result.code).toBe(c.exit)
-      const errors = errorLines(result.stderr)
-      expect(errors).toHaveLength(1)
-      expect(errors[0]).toMatchObject({ code: c.code, exit: c.exit })
-      expect(errors[0].msg).toMatch(c.message)
-      expect(errors[0].msg).not.toContain('\n')
-      expect(JSON.parse(result.stdout).error).toEqual({ code: c.code, exit: c.exit, message: errors[0].msg })
+      expectRunError(result, c)
       expect(result.stdout + result.stderr).not.toContain('wrong-planted-password')
       expect(result.stdout + result.stderr).not.toContain(PASSWORD)
       expect(listFiles(dir)).toEqual(['rivet.yaml'])

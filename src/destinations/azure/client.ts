@@ -4,7 +4,7 @@
  * {@link StoreError}s. It knows HTTP, not config or the pipeline.
  */
 import type { AzureStorageCredentials, CredentialProvider } from '../../auth/credentials.ts'
-import { type Answer, encodePath, fetchOrThrow, StoreError, xmlTag } from '../http.ts'
+import { type Answer, encodePath, fetchOrThrow, readAnswer, StoreError, xmlTag } from '../http.ts'
 import { sharedKeyAuthorization } from './sharedkey.ts'
 
 /** The REST API version rivet speaks; Azurite 3.35 and every Azure region accept it. */
@@ -42,13 +42,16 @@ export class AzureBlobClient {
     return url
   }
 
-  /** Sends a request; throws {@link StoreError} for an error answer. */
-  async send(
-    operation: string,
-    method: string,
-    blob: string,
-    request: AzureRequest = {},
-  ): Promise<Answer> {
+  /** Sends a request and reads the answer whole; throws {@link StoreError} for an error answer. */
+  async send(operation: string, method: string, blob: string, request: AzureRequest = {}): Promise<Answer> {
+    return await readAnswer(await this.open(operation, method, blob, request))
+  }
+
+  /**
+   * Sends a request and returns the answer with its body unread, for streaming a download;
+   * throws {@link StoreError} for an error answer.
+   */
+  async open(operation: string, method: string, blob: string, request: AzureRequest = {}): Promise<Response> {
     const credentials = await this.credentials.get()
     const url = this.url(blob, request.query)
     const headers: Record<string, string> = {
@@ -70,9 +73,8 @@ export class AzureBlobClient {
       )
     }
     const response = await fetchOrThrow(operation, url.toString(), { method, headers, body: request.body })
-    // Reading the body to its end, even unused, lets the connection be reused.
-    const text = await response.text()
     if (response.ok) return response
+    const text = await response.text()
     // x-ms-error-code is always there, even when a HEAD answer has no body.
     const code = response.headers.get('x-ms-error-code') ?? xmlTag(text, 'Code') ?? `HTTP${response.status}`
     // Azure's messages go on with RequestId and Time lines: keep the first.

@@ -4,10 +4,11 @@
  * Content-MD5 the service checks. Until the block list is committed no blob is visible, so an
  * aborted upload leaves only uncommitted blocks, which Azure discards by itself after a week.
  */
-import { contentMd5, StoreError, transient } from '../http.ts'
+import { contentMd5, StoreError, transient, xmlTexts } from '../http.ts'
 import type { CredentialInfo, Destination } from '../destination.ts'
 import { storeFailure, type StoreTarget, type Verdict } from '../failure.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
+import { listUnder, streamObject } from '../objects.ts'
 import { withRetry } from '../retry.ts'
 import { AzureBlobClient, type AzureRequest } from './client.ts'
 
@@ -95,6 +96,7 @@ export class AzureDestination implements Destination {
       identity: this.client.location.account,
       expiresAt: credentials.kind === 'sas' ? credentials.expiresAt : undefined,
       refreshable: provider.refreshable,
+      renew: `issue a new SAS token and put it in the variable ${provider.source} reads`,
     }
   }
 
@@ -157,5 +159,24 @@ export class AzureDestination implements Destination {
       if (error instanceof StoreError && error.status === 404) return
       throw await this.fail(error)
     }
+  }
+
+  list(dir: string): Promise<string[]> {
+    return listUnder(this.root, dir, async (prefix, marker) => {
+      const query: Record<string, string> = { restype: 'container', comp: 'list' }
+      if (prefix) query.prefix = prefix
+      if (marker) query.marker = marker
+      const { text } = await this.send('ListBlobs', 'GET', '', { query })
+      // An empty NextMarker element ends the listing.
+      return { names: xmlTexts(text, 'Name'), next: xmlTexts(text, 'NextMarker')[0] || undefined }
+    })
+  }
+
+  read(path: string): Promise<ReadableStream<Uint8Array> | undefined> {
+    return streamObject(
+      () => withRetry(() => this.client.open('GetBlob', 'GET', this.blob(path)), transient),
+      (error) => error instanceof StoreError && error.code === 'BlobNotFound',
+      (error) => this.fail(error),
+    )
   }
 }

@@ -4,7 +4,7 @@
  * answers turned into {@link StoreError}s. It knows HTTP, not config or the pipeline.
  */
 import type { BearerToken, CredentialProvider } from '../../auth/credentials.ts'
-import { type Answer, fetchOrThrow, StoreError } from '../http.ts'
+import { type Answer, fetchOrThrow, readAnswer, StoreError } from '../http.ts'
 
 /** Where the bucket is. */
 export interface GcsLocation {
@@ -57,13 +57,28 @@ export class GcsClient {
     return this.api(`/upload/storage/v1/b/${encodeURIComponent(this.location.bucket)}/o?${query}`)
   }
 
-  /** Sends a request to `url`; throws {@link StoreError} for an error answer. */
-  async send(
-    operation: string,
-    method: string,
-    url: string,
-    request: GcsRequest = {},
-  ): Promise<Answer> {
+  /** A page of the names of objects starting with `prefix`. */
+  listUrl(prefix: string, pageToken?: string): string {
+    const query = new URLSearchParams({ prefix, fields: 'items(name),nextPageToken' })
+    if (pageToken) query.set('pageToken', pageToken)
+    return `${this.bucketUrl()}/o?${query}`
+  }
+
+  /** An object's bytes (rather than its metadata). */
+  mediaUrl(name: string): string {
+    return `${this.objectUrl(name)}?alt=media`
+  }
+
+  /** Sends a request to `url` and reads the answer whole; throws {@link StoreError} for an error answer. */
+  async send(operation: string, method: string, url: string, request: GcsRequest = {}): Promise<Answer> {
+    return await readAnswer(await this.open(operation, method, url, request))
+  }
+
+  /**
+   * Sends a request to `url` and returns the answer with its body unread, for streaming a
+   * download; throws {@link StoreError} for an error answer.
+   */
+  async open(operation: string, method: string, url: string, request: GcsRequest = {}): Promise<Response> {
     const headers: Record<string, string> = { ...request.headers }
     if (this.credentials) headers.authorization = `Bearer ${(await this.credentials.get()).token.reveal()}`
     // 308 is "resume incomplete" to an upload session, never a redirect to follow.
@@ -73,9 +88,8 @@ export class GcsClient {
       body: request.body,
       redirect: 'manual',
     })
-    // Reading the body to its end, even unused, lets the connection be reused.
-    const text = await response.text()
     if (response.ok || request.accept?.includes(response.status)) return response
+    const text = await response.text()
     let body: GcsErrorBody = {}
     try {
       body = JSON.parse(text)

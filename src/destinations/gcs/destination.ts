@@ -9,6 +9,7 @@ import type { CredentialInfo, Destination } from '../destination.ts'
 import { storeFailure, type StoreTarget, type Verdict } from '../failure.ts'
 import { StoreError, transient } from '../http.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
+import { listUnder, streamObject } from '../objects.ts'
 import { withRetry } from '../retry.ts'
 import type { GcsClient, GcsRequest } from './client.ts'
 import { GCS_CHUNK_MULTIPLE, ResumableSession } from './resumable.ts'
@@ -20,7 +21,7 @@ const ANONYMOUS = 'anonymous (allow_anonymous)'
  * Requests whose 404 means the bucket is missing: objects are created, not looked up (a 404 to
  * a session means it expired; to a delete, that the object is already gone).
  */
-const BUCKET_OPERATIONS = new Set(['GetBucket', 'UploadObject', 'StartResumableUpload'])
+const BUCKET_OPERATIONS = new Set(['GetBucket', 'UploadObject', 'StartResumableUpload', 'ListObjects'])
 
 function classify(error: StoreError): Verdict {
   if (error.status === 404 && BUCKET_OPERATIONS.has(error.operation)) return 'missing'
@@ -78,7 +79,12 @@ export class GcsDestination implements Destination {
     const provider = this.client.credentials
     if (!provider) return { source: ANONYMOUS }
     const { expiresAt } = await provider.get()
-    return { source: provider.source, expiresAt, refreshable: provider.refreshable }
+    return {
+      source: provider.source,
+      expiresAt,
+      refreshable: provider.refreshable,
+      renew: 'get a new token (e.g. `gcloud auth print-access-token`) or use credentials rivet can refresh',
+    }
   }
 
   async check(): Promise<void> {
@@ -113,5 +119,27 @@ export class GcsDestination implements Destination {
       if (error instanceof StoreError && error.status === 404) return
       throw this.fail(error)
     }
+  }
+
+  list(dir: string): Promise<string[]> {
+    return listUnder(this.root, dir, async (prefix, token) => {
+      const { text } = await this.send('ListObjects', 'GET', this.client.listUrl(prefix, token))
+      const page = JSON.parse(text) as { items?: { name: string }[]; nextPageToken?: string }
+      return { names: (page.items ?? []).map((item) => item.name), next: page.nextPageToken }
+    })
+  }
+
+  read(path: string): Promise<ReadableStream<Uint8Array> | undefined> {
+    return streamObject(
+      () =>
+        withRetry(
+          () => this.client.open('GetObject', 'GET', this.client.mediaUrl(this.name(path))),
+          transient,
+        ),
+      // GCS answers 404 alike for a missing object and a missing bucket; list() and check()
+      // tell the bucket apart, so here it means the object.
+      (error) => error instanceof StoreError && error.status === 404,
+      (error) => this.fail(error),
+    )
   }
 }

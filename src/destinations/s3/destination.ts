@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto'
 import { authError, destinationError, RivetError } from '../../errors.ts'
 import { maskKeyId } from '../../auth/credentials.ts'
 import type { CredentialInfo, Destination } from '../destination.ts'
+import { xmlTexts } from '../http.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
+import { listUnder, streamObject } from '../objects.ts'
 import { withRetry } from '../retry.ts'
 import { S3Client, S3Error, S3NetworkError } from './client.ts'
 
@@ -168,6 +170,8 @@ export class S3Destination implements Destination {
         identity: maskKeyId(creds.accessKeyId),
         expiresAt: creds.expiresAt,
         refreshable: provider.refreshable,
+        renew: 'export fresh keys (e.g. `aws configure export-credentials --format env`) ' +
+          'or use a profile or role rivet can refresh',
       }
     } catch (error) {
       throw this.fail(error)
@@ -234,5 +238,25 @@ export class S3Destination implements Destination {
 
   async remove(path: string): Promise<void> {
     await this.send('DeleteObject', 'DELETE', this.key(path), {})
+  }
+
+  list(dir: string): Promise<string[]> {
+    return listUnder(this.root, dir, async (prefix, token) => {
+      const query: Record<string, string> = { 'list-type': '2' }
+      if (prefix) query.prefix = prefix
+      if (token) query['continuation-token'] = token
+      const xml = await (await this.send('ListObjectsV2', 'GET', '', { query })).text()
+      return { names: xmlTexts(xml, 'Key'), next: xmlTexts(xml, 'NextContinuationToken')[0] }
+    })
+  }
+
+  read(path: string): Promise<ReadableStream<Uint8Array> | undefined> {
+    return streamObject(
+      () => this.send('GetObject', 'GET', this.key(path), {}),
+      // send() has already turned the answer into a RivetError; the S3 code is its cause.
+      (error) =>
+        error instanceof RivetError && error.cause instanceof S3Error && error.cause.code === 'NoSuchKey',
+      (error) => this.fail(error),
+    )
   }
 }

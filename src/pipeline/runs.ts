@@ -1,0 +1,76 @@
+/**
+ * Finding the committed runs of an export from what its destination holds: a run is committed
+ * when its manifest `_rivet/runs/<run_id>.json` exists. When the path or prefix has `{date}` or
+ * `{run_id}` in it, every run has its own directory, so without a run id the search lists
+ * everything below the last fixed directory and keeps the manifests a run of this export could
+ * have written there.
+ */
+import { posix } from 'node:path'
+import type { DestinationConfig } from '../config/schema.ts'
+import type { Destination } from '../destinations/destination.ts'
+import { exportRoot, openDestinationAt, type Placeholders } from '../destinations/open.ts'
+import type { Logger } from '../log/logger.ts'
+import { RUN_ID_PATTERN, runDate } from './run-id.ts'
+
+/** Where one export's runs are: its destination block and the root template with placeholders. */
+export interface RunPlace {
+  exportName: string
+  config: DestinationConfig
+  /** The local path or bucket prefix before placeholders are filled (see `rootTemplate`). */
+  template: string
+  logger?: Logger
+}
+
+/** What a search found. */
+export interface RunSearch {
+  /** Where it looked, for messages. */
+  searched: string
+  /** Ids of the committed runs, oldest first. */
+  runIds: string[]
+}
+
+/** A manifest path at any depth: the directory above `_rivet/`, and the file's run id. */
+const MANIFEST_AT = /^(?:(.*)\/)?_rivet\/runs\/([^/]+)\.json$/
+
+/** Placeholders that differ from run to run. */
+const PER_RUN = /\{(date|run_id)\}/
+
+function placeholders(place: RunPlace, runId: string): Placeholders {
+  return { export: place.exportName, run_id: runId, date: runDate(runId) }
+}
+
+/** The export's directory for run `runId`. */
+function runRoot(place: RunPlace, runId: string): string {
+  return exportRoot(place.template, placeholders(place, runId))
+}
+
+/** The last directory of the template above its first per-run placeholder, `{export}` filled. */
+function fixedBase(place: RunPlace): string {
+  const filled = place.template.replaceAll('{export}', place.exportName)
+  const head = filled.slice(0, filled.search(PER_RUN))
+  const slash = head.lastIndexOf('/')
+  // Keep a leading `/`: a local template is an absolute path.
+  return head.slice(0, slash === 0 ? 1 : Math.max(slash, 0))
+}
+
+/** Lists the committed runs of an export; with `runId`, only in the directory that run used. */
+export async function findRuns(place: RunPlace, runId?: string): Promise<RunSearch> {
+  const scan = !runId && PER_RUN.test(place.template)
+  // Any id fills the root of a template without per-run placeholders.
+  const base = scan ? fixedBase(place) : runRoot(place, runId ?? '00000000T000000Z-000000')
+  const destination = openDestinationAt(place.config, base, place.logger)
+  const names = await destination.list(scan ? '' : '_rivet/runs/')
+  const runIds: string[] = []
+  for (const name of names) {
+    const match = MANIFEST_AT.exec(name)
+    if (!match || !RUN_ID_PATTERN.test(match[2])) continue
+    // Keep a manifest only where this export's run with that id would have put it.
+    if (posix.join(base, match[1] ?? '') === posix.normalize(runRoot(place, match[2]))) runIds.push(match[2])
+  }
+  return { searched: `${destination.location}${scan ? '' : '/_rivet/runs/'}`, runIds: runIds.sort() }
+}
+
+/** The destination rooted at the export's directory of run `runId`. */
+export function openRun(place: RunPlace, runId: string): Destination {
+  return openDestinationAt(place.config, runRoot(place, runId), place.logger)
+}
