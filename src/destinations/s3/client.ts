@@ -5,6 +5,7 @@
  */
 import { AwsClient } from 'aws4fetch'
 import type { AwsCredentials, CredentialProvider } from '../../auth/credentials.ts'
+import { encodePath, NetworkError, StoreError, xmlTag } from '../http.ts'
 
 /** Where the bucket is and how to address it. */
 export interface S3Location {
@@ -14,33 +15,6 @@ export interface S3Location {
   bucket: string
   /** `endpoint/bucket/key` instead of `bucket.endpoint/key`. */
   pathStyle: boolean
-}
-
-/** A failed S3 request: the HTTP status and S3's error code (`NoSuchBucket`, ...). */
-export class S3Error extends Error {
-  override readonly name = 'S3Error'
-  constructor(readonly status: number, readonly code: string, message: string, readonly operation: string) {
-    super(message)
-  }
-}
-
-/** A request that never got an answer (refused, reset, DNS, TLS). */
-export class S3NetworkError extends Error {
-  override readonly name = 'S3NetworkError'
-  constructor(readonly operation: string, options: { cause: unknown }) {
-    super(`${operation}: ${(options.cause as Error)?.message ?? options.cause}`, options)
-  }
-}
-
-function tag(xml: string, name: string): string | undefined {
-  return new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml)?.[1]
-}
-
-/** Encodes an object key for a URL path, keeping its slashes. */
-function encodeKey(key: string): string {
-  return key.split('/').map((part) =>
-    encodeURIComponent(part).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-  ).join('/')
 }
 
 /** Request options. */
@@ -57,13 +31,15 @@ export class S3Client {
   /** The URL of an object (or of the bucket, for an empty key). */
   url(key: string, query: Record<string, string> = {}): string {
     const base = new URL(this.location.endpoint)
-    const path = this.location.pathStyle ? `/${this.location.bucket}/${encodeKey(key)}` : `/${encodeKey(key)}`
+    const path = this.location.pathStyle
+      ? `/${this.location.bucket}/${encodePath(key)}`
+      : `/${encodePath(key)}`
     const host = this.location.pathStyle ? base.host : `${this.location.bucket}.${base.host}`
     const search = new URLSearchParams(query).toString().replace(/=(&|$)/g, '$1')
     return `${base.protocol}//${host}${path}${search ? `?${search}` : ''}`
   }
 
-  /** Sends a signed request; throws {@link S3Error} for an error answer (including 200 with an error body). */
+  /** Sends a signed request; throws {@link StoreError} for an error answer (including 200 with an error body). */
   async send(operation: string, method: string, key: string, request: S3Request = {}): Promise<Response> {
     const creds = await this.credentials.get()
     const signer = new AwsClient({
@@ -82,7 +58,7 @@ export class S3Client {
     try {
       response = await fetch(signed)
     } catch (error) {
-      throw new S3NetworkError(operation, { cause: error })
+      throw new NetworkError(operation, { cause: error })
     }
     if (response.ok && method !== 'POST') return response
     const text = await response.text()
@@ -95,12 +71,7 @@ export class S3Client {
       : response.status === 403
       ? 'AccessDenied'
       : `HTTP${response.status}`
-    const code = tag(text, 'Code') ?? statusCode
-    throw new S3Error(response.status, code, tag(text, 'Message') ?? response.statusText, operation)
-  }
-
-  /** The text of a tag in an XML answer, e.g. the UploadId. */
-  static field(xml: string, name: string): string | undefined {
-    return tag(xml, name)
+    const code = xmlTag(text, 'Code') ?? statusCode
+    throw new StoreError(response.status, code, xmlTag(text, 'Message') ?? response.statusText, operation)
   }
 }

@@ -3,15 +3,14 @@
  * larger ones as a multipart upload with Content-MD5 on every part, retried with backoff, and
  * aborted on failure or interruption so no incomplete upload is left behind.
  */
-import { createHash } from 'node:crypto'
 import { authError, destinationError, RivetError } from '../../errors.ts'
 import { maskKeyId } from '../../auth/credentials.ts'
 import type { CredentialInfo, Destination } from '../destination.ts'
-import { xmlTexts } from '../http.ts'
+import { contentMd5, NetworkError, StoreError, transient, xmlTag, xmlTexts } from '../http.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
 import { listUnder, streamObject } from '../objects.ts'
 import { withRetry } from '../retry.ts'
-import { S3Client, S3Error, S3NetworkError } from './client.ts'
+import { S3Client } from './client.ts'
 
 /** S3 caps an upload at 10,000 parts; part sizes double every 1,000 parts to stay under it. */
 const GROW_AFTER = 1000
@@ -40,20 +39,15 @@ const EXPIRED_CODES = new Set([
 
 /** Whether an S3 answer says the credential itself expired or was revoked. */
 function expired(error: unknown, sentToken: boolean): boolean {
-  if (!(error instanceof S3Error)) return false
+  if (!(error instanceof StoreError)) return false
   // With a session token, an unknown access key means the temporary key is gone (MinIO, STS).
   return EXPIRED_CODES.has(error.code) || (sentToken && error.code === 'InvalidAccessKeyId')
 }
 
+/** Transient failures, plus S3's own codes for "slow down" and "too slow" (sent with a 4xx). */
 function retryable(error: unknown): boolean {
-  if (error instanceof S3NetworkError) return true
-  return error instanceof S3Error &&
-    (error.status >= 500 || error.status === 429 || error.code === 'SlowDown' ||
-      error.code === 'RequestTimeout')
-}
-
-function md5(body: Uint8Array): string {
-  return createHash('md5').update(body).digest('base64')
+  return transient(error) ||
+    (error instanceof StoreError && (error.code === 'SlowDown' || error.code === 'RequestTimeout'))
 }
 
 /** A bucket + prefix, rooted at one export's directory. */
@@ -79,7 +73,7 @@ export class S3Destination implements Destination {
    * for an expired, revoked or altered session token, so this is AUTH_EXPIRED (refreshing is the
    * fix in every case) and the message says so.
    */
-  private expiredError(error: S3Error, refreshed: boolean, sentToken: boolean): RivetError {
+  private expiredError(error: StoreError, refreshed: boolean, sentToken: boolean): RivetError {
     const source = this.client.credentials.source
     const what = sentToken ? 'session token' : 'credential'
     const fix = refreshed
@@ -100,14 +94,14 @@ export class S3Destination implements Destination {
     if (error instanceof RivetError) return error
     const bucket = this.client.location.bucket
     const endpoint = this.client.location.endpoint
-    if (error instanceof S3NetworkError) {
+    if (error instanceof NetworkError) {
       return destinationError(
         `S3 endpoint ${endpoint} (bucket ${bucket}) is unreachable: ${error.message}; check endpoint and network`,
         'DESTINATION_UNREACHABLE',
         error,
       )
     }
-    if (error instanceof S3Error) {
+    if (error instanceof StoreError) {
       if (error.code === 'NoSuchBucket') {
         return destinationError(
           `S3 bucket ${bucket} does not exist at ${endpoint}; create it or fix destination.bucket`,
@@ -147,13 +141,13 @@ export class S3Destination implements Destination {
         const provider = this.client.credentials
         const sentToken = Boolean((await provider.get()).sessionToken)
         if (!expired(error, sentToken)) throw error
-        if (!provider.refreshable) throw this.expiredError(error as S3Error, false, sentToken)
+        if (!provider.refreshable) throw this.expiredError(error as StoreError, false, sentToken)
         // Refresh once and retry this one request; a second expiry is final.
         provider.invalidate()
         try {
           return await attempt()
         } catch (again) {
-          throw expired(again, sentToken) ? this.expiredError(again as S3Error, true, sentToken) : again
+          throw expired(again, sentToken) ? this.expiredError(again as StoreError, true, sentToken) : again
         }
       }
     } catch (error) {
@@ -193,18 +187,18 @@ export class S3Destination implements Destination {
     const etags: string[] = []
     const upload: PartUpload = {
       putWhole: async (body) => {
-        await this.send('PutObject', 'PUT', key, { body, headers: { 'content-md5': md5(body) } })
+        await this.send('PutObject', 'PUT', key, { body, headers: { 'content-md5': contentMd5(body) } })
       },
       begin: async () => {
         const response = await this.send('CreateMultipartUpload', 'POST', key, { query: { uploads: '' } })
-        uploadId = S3Client.field(await response.text(), 'UploadId') ?? ''
+        uploadId = xmlTag(await response.text(), 'UploadId') ?? ''
         if (!uploadId) throw this.fail(new Error('CreateMultipartUpload returned no UploadId'))
       },
       uploadPart: async (index, _offset, body) => {
         const response = await this.send('UploadPart', 'PUT', key, {
           query: { partNumber: String(index + 1), uploadId },
           body,
-          headers: { 'content-md5': md5(body) },
+          headers: { 'content-md5': contentMd5(body) },
         })
         etags[index] = response.headers.get('etag') ?? ''
       },
@@ -232,7 +226,7 @@ export class S3Destination implements Destination {
   async put(path: string, bytes: Uint8Array): Promise<void> {
     await this.send('PutObject', 'PUT', this.key(path), {
       body: bytes,
-      headers: { 'content-md5': md5(bytes) },
+      headers: { 'content-md5': contentMd5(bytes) },
     })
   }
 
@@ -255,7 +249,7 @@ export class S3Destination implements Destination {
       () => this.send('GetObject', 'GET', this.key(path), {}),
       // send() has already turned the answer into a RivetError; the S3 code is its cause.
       (error) =>
-        error instanceof RivetError && error.cause instanceof S3Error && error.cause.code === 'NoSuchKey',
+        error instanceof RivetError && error.cause instanceof StoreError && error.cause.code === 'NoSuchKey',
       (error) => this.fail(error),
     )
   }
