@@ -115,7 +115,7 @@ function fromHyparquet(spec: ColumnSpec, value: unknown): Neutral {
 }
 
 /** Every row of a Parquet file read by hyparquet with nothing inexact on the way, neutral, in id order. */
-export async function readHyparquetExact(
+async function readHyparquetExact(
   path: string,
   columns: ColumnSpec[],
 ): Promise<Record<string, Neutral>[]> {
@@ -148,13 +148,14 @@ function duckExpr(spec: ColumnSpec, x: string): string {
     case 'ts':
       return `epoch_us(${x})::varchar`
     default:
-      // Floats come back as JSON numbers and are spelled in JS (DuckDB prints them otherwise).
+      // Booleans and strings are already neutral. Floats come back as JSON numbers for floatText:
+      // DuckDB's own text of a float is not always JS's.
       return x
   }
 }
 
 /** The `columns` of a Parquet file as DuckDB reads them, neutral, in id order. */
-export async function readDuckExact(path: string, columns: ColumnSpec[]): Promise<Record<string, Neutral>[]> {
+async function readDuckExact(path: string, columns: ColumnSpec[]): Promise<Record<string, Neutral>[]> {
   const select = columns.map((c) =>
     c.list
       ? `list_transform(${c.name}, x -> ${duckExpr(c, 'x')}) as ${c.name}`
