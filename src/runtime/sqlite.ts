@@ -16,8 +16,8 @@ export type SqliteValue = bigint | number | string | Uint8Array | null
 export interface SqliteDatabase {
   /** Columns a query returns, without running it. */
   columns(sql: string): SqliteColumn[]
-  /** Rows of a query as arrays, one at a time. */
-  iterate(sql: string): IterableIterator<SqliteValue[]>
+  /** Rows of a query as arrays, one at a time; `params` bind its `?` placeholders in order. */
+  iterate(sql: string, params?: string[]): IterableIterator<SqliteValue[]>
   close(): void
 }
 
@@ -25,7 +25,7 @@ interface BunStatement {
   columnNames: string[]
   declaredTypes: (string | null)[]
   values(): SqliteValue[][]
-  iterate(): IterableIterator<Record<string, SqliteValue>>
+  iterate(...params: string[]): IterableIterator<Record<string, SqliteValue>>
   finalize(): void
 }
 interface BunDatabase {
@@ -36,7 +36,7 @@ interface NodeStatement {
   columns(): { name: string; type: string | null }[]
   setReadBigInts(on: boolean): void
   setReturnArrays?(on: boolean): void
-  iterate(): IterableIterator<Record<string, SqliteValue> | SqliteValue[]>
+  iterate(...params: string[]): IterableIterator<Record<string, SqliteValue> | SqliteValue[]>
 }
 interface NodeDatabase {
   prepare(sql: string): NodeStatement
@@ -58,10 +58,10 @@ export async function openSqlite(path: string): Promise<SqliteDatabase> {
         stmt.finalize()
         return names.map((name, i) => ({ name, declaredType: types[i] ?? null }))
       },
-      *iterate(sql) {
+      *iterate(sql, params = []) {
         const stmt = db.prepare(sql)
         const names = stmt.columnNames
-        for (const row of stmt.iterate()) yield names.map((n) => row[n])
+        for (const row of stmt.iterate(...params)) yield names.map((n) => row[n])
       },
       close: () => db.close(),
     }
@@ -74,11 +74,11 @@ export async function openSqlite(path: string): Promise<SqliteDatabase> {
     columns(sql) {
       return db.prepare(sql).columns().map((c) => ({ name: c.name, declaredType: c.type }))
     },
-    *iterate(sql) {
+    *iterate(sql, params = []) {
       const stmt = db.prepare(sql)
       stmt.setReadBigInts(true)
       const names = stmt.columns().map((c) => c.name)
-      for (const row of stmt.iterate()) {
+      for (const row of stmt.iterate(...params)) {
         yield Array.isArray(row) ? row : names.map((n) => (row as Record<string, SqliteValue>)[n])
       }
     },

@@ -3,14 +3,43 @@
  * types; it hands the pipeline described columns and a stream of {@link ColumnBatch}es whose
  * values follow the contract in src/types/values.ts.
  */
-import type { Column, DescribedColumn } from '../types/output.ts'
+import type { Column, DescribedColumn, OutputType } from '../types/output.ts'
 import type { ColumnBatch } from '../types/values.ts'
+
+/**
+ * A slice of a query along one of its columns: what incremental cursors, chunks and time windows
+ * read. Bounds are text in the form src/pipeline/bounds.ts writes (`2026-11-22 10:00:00.000001`,
+ * `42`); the source binds them as parameters of the column's type.
+ */
+export interface ColumnRange {
+  /** The output column it bounds. */
+  column: Column
+  /** Inclusive lower bound. */
+  from?: string
+  /** Exclusive upper bound. */
+  below?: string
+  /** Only the rows where the column is NULL (the bounds are then ignored). */
+  nulls?: boolean
+}
 
 /** What to read: a SQL query (a `table:` export becomes `select * from <table>`). */
 export interface ReadRequest {
+  /** The query as described; a source keys what it learned in `describe` by this text. */
   query: string
   /** The output columns, as planned from {@link Source.describe} plus overrides, in order. */
   columns: Column[]
+  /** Reads only this slice of the query's rows. */
+  range?: ColumnRange
+}
+
+/** How an engine spells the few pieces of SQL the pipeline composes around a user's query. */
+export interface SqlDialect {
+  /** Quotes an identifier (a column name). */
+  quote(identifier: string): string
+  /** The placeholder of parameter `index` (0-based), read as a value of `type`. */
+  param(index: number, type: OutputType): string
+  /** Integer division of two non-negative integer expressions. */
+  intDiv(a: string, b: string): string
 }
 
 /** Limits on one batch; a batch ends at whichever is reached first. */
@@ -35,14 +64,53 @@ export interface Source {
   estimateRows(query: string): Promise<number | undefined>
   /** The rows of a query in bounded batches; the stream pulls from the database as it is read. */
   read(request: ReadRequest, limits: BatchLimits): ReadableStream<ColumnBatch>
+  /** The engine's SQL spelling, for the planning queries and ranges the pipeline builds. */
+  readonly dialect: SqlDialect
+  /**
+   * Runs a small read-only query (bounds, counts) with text parameters and returns its rows with
+   * every value as text, or null.
+   */
+  queryText(sql: string, params: string[]): Promise<(string | null)[][]>
   /** Closes connections. Safe to call more than once. */
   close(): Promise<void>
 }
 
+/** Quotes one identifier for SQL with the engine's identifier quote. */
+export function quoteIdentifier(name: string, quote: '"' | '`' | '[]'): string {
+  if (quote === '[]') return `[${name.replace(/]/g, ']]')}]`
+  return quote + name.replaceAll(quote, quote + quote) + quote
+}
+
 /** Quotes a `schema.table` name for SQL with the engine's identifier quote. */
 export function quoteTableName(table: string, quote: '"' | '`' | '[]'): string {
-  return table.split('.').map((part) => {
-    if (quote === '[]') return `[${part.replace(/]/g, ']]')}]`
-    return quote + part.replaceAll(quote, quote + quote) + quote
-  }).join('.')
+  return table.split('.').map((part) => quoteIdentifier(part, quote)).join('.')
+}
+
+/**
+ * The query narrowed to a range, as SQL over the query as a derived table plus the parameters
+ * it binds, in the order of their placeholders.
+ */
+export function narrowQuery(
+  query: string,
+  range: ColumnRange | undefined,
+  dialect: SqlDialect,
+): { sql: string; params: string[] } {
+  if (!range) return { sql: query, params: [] }
+  const column = `rivet_range.${dialect.quote(range.column.name)}`
+  const params: string[] = []
+  const where: string[] = []
+  if (range.nulls) {
+    where.push(`${column} is null`)
+  } else {
+    if (range.from !== undefined) {
+      where.push(`${column} >= ${dialect.param(params.length, range.column.type)}`)
+      params.push(range.from)
+    }
+    if (range.below !== undefined) {
+      where.push(`${column} < ${dialect.param(params.length, range.column.type)}`)
+      params.push(range.below)
+    }
+  }
+  if (!where.length) return { sql: query, params }
+  return { sql: `select * from (${query}) as rivet_range where ${where.join(' and ')}`, params }
 }

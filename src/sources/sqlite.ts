@@ -8,7 +8,15 @@ import { openSqlite, type SqliteDatabase } from '../runtime/sqlite.ts'
 import type { DescribedColumn, OutputType } from '../types/output.ts'
 import type { ColumnBatch } from '../types/values.ts'
 import { BatchBuilder, batchStream } from './batch.ts'
-import { type BatchLimits, quoteTableName, type ReadRequest, type Source } from './source.ts'
+import {
+  type BatchLimits,
+  narrowQuery,
+  quoteIdentifier,
+  quoteTableName,
+  type ReadRequest,
+  type Source,
+  type SqlDialect,
+} from './source.ts'
 
 /** Maps a declared SQLite type to an output type, or undefined when it can't be exact. */
 export function sqliteType(declared: string): OutputType | undefined {
@@ -35,9 +43,25 @@ function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`
 }
 
+/**
+ * SQLite's SQL spelling. Numbers are cast so they compare as numbers whatever affinity the
+ * derived table's column has; dates and times compare as the text SQLite stores them as.
+ */
+export const sqliteDialect: SqlDialect = {
+  quote: (identifier) => quoteIdentifier(identifier, '"'),
+  param: (_index, type) =>
+    type.kind === 'int'
+      ? 'cast(? as integer)'
+      : type.kind === 'decimal' || type.kind === 'float'
+      ? 'cast(? as numeric)'
+      : '?',
+  intDiv: (a, b) => `(${a}) / (${b})`,
+}
+
 /** A SQLite database file, opened read-only. */
 export class SqliteSource implements Source {
   readonly engine = 'sqlite'
+  readonly dialect = sqliteDialect
   readonly target: string
   /** Queries made by {@link selectAll}, and their table. */
   private readonly tables = new Map<string, string>()
@@ -108,8 +132,26 @@ export class SqliteSource implements Source {
     return Promise.resolve(undefined)
   }
 
+  queryText(sql: string, params: string[]): Promise<(string | null)[][]> {
+    try {
+      const rows = [...this.db.iterate(sql, params)]
+      return Promise.resolve(
+        rows.map((row) =>
+          row.map((v) =>
+            v === null ? null : v instanceof Uint8Array ? new TextDecoder().decode(v) : String(v)
+          )
+        ),
+      )
+    } catch (error) {
+      return Promise.reject(
+        sourceError(`SQLite ${this.target}: ${(error as Error).message}`, 'SOURCE_QUERY', error),
+      )
+    }
+  }
+
   read(request: ReadRequest, limits: BatchLimits): ReadableStream<ColumnBatch> {
-    const rows = this.db.iterate(request.query)
+    const narrowed = narrowQuery(request.query, request.range, this.dialect)
+    const rows = this.db.iterate(narrowed.sql, narrowed.params)
     const batches = {
       next() {
         const chunk = []

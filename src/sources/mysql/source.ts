@@ -9,11 +9,19 @@
  */
 import type { Connection, ConnectionOptions } from 'mysql2'
 import type { DriverValue } from '../../types/convert.ts'
-import type { Column, DescribedColumn } from '../../types/output.ts'
+import type { Column, DescribedColumn, OutputType } from '../../types/output.ts'
 import type { ColumnBatch } from '../../types/values.ts'
 import { BatchBuilder, batchStream, type Prepare } from '../batch.ts'
 import type { ServerConnection } from '../connection.ts'
-import { type BatchLimits, quoteTableName, type ReadRequest, type Source } from '../source.ts'
+import {
+  type BatchLimits,
+  narrowQuery,
+  quoteIdentifier,
+  quoteTableName,
+  type ReadRequest,
+  type Source,
+  type SqlDialect,
+} from '../source.ts'
 import { mysqlError } from './errors.ts'
 import { describeMysqlField, MYSQL_TYPE, type MysqlField, yamlKey } from './types.ts'
 
@@ -108,9 +116,41 @@ function timeOfDay(column: Column): Prepare {
   }
 }
 
+/**
+ * The cast that reads a text parameter as a value of an output type. Without one, MySQL compares
+ * a number column with a string as doubles, which rounds BIGINT past 2^53.
+ */
+function mysqlCast(type: OutputType): string | undefined {
+  switch (type.kind) {
+    case 'int':
+      return type.signed ? 'signed' : 'unsigned'
+    case 'decimal':
+      return `decimal(65,${Math.min(type.scale, 30)})`
+    case 'timestamp':
+      return 'datetime(6)'
+    case 'date':
+      return 'date'
+    case 'time':
+      return 'time(6)'
+    default:
+      return undefined
+  }
+}
+
+/** MySQL's and MariaDB's SQL spelling. */
+export const mysqlDialect: SqlDialect = {
+  quote: (identifier) => quoteIdentifier(identifier, '`'),
+  param: (_index, type) => {
+    const cast = mysqlCast(type)
+    return cast ? `cast(? as ${cast})` : '?'
+  },
+  intDiv: (a, b) => `(${a}) div (${b})`,
+}
+
 /** A MySQL or MariaDB source on one connection. */
 export class MysqlSource implements Source {
   readonly engine = 'mysql'
+  readonly dialect = mysqlDialect
   readonly target: string
   private connection: Promise<Connection> | undefined
   private readonly fields = new Map<string, MysqlField[]>()
@@ -206,7 +246,25 @@ export class MysqlSource implements Source {
     }
   }
 
+  async queryText(sql: string, params: string[]): Promise<(string | null)[][]> {
+    try {
+      const connection = await this.connect()
+      const rows = await new Promise<unknown[][]>((resolve, reject) => {
+        connection.query(
+          { sql, values: params, rowsAsArray: true },
+          (error, rows) => error ? reject(error) : resolve(rows as unknown[][]),
+        )
+      })
+      return rows.map((row) =>
+        row.map((v) => v === null ? null : v instanceof Uint8Array ? new TextDecoder().decode(v) : String(v))
+      )
+    } catch (error) {
+      throw mysqlError(error, this.target)
+    }
+  }
+
   read(request: ReadRequest, limits: BatchLimits): ReadableStream<ColumnBatch> {
+    const narrowed = narrowQuery(request.query, request.range, this.dialect)
     // The pipeline describes a query before reading it, so its fields are known here.
     const fields = this.fields.get(request.query) ?? []
     const builder = new BatchBuilder(
@@ -229,7 +287,8 @@ export class MysqlSource implements Source {
             const connection = await this.connect()
             this.streaming = true
             rows = connection.execute({
-              sql: request.query,
+              sql: narrowed.sql,
+              values: narrowed.params,
               rowsAsArray: true,
               ...(typeCast ? { typeCast } : {}),
             })

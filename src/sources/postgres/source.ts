@@ -4,12 +4,20 @@
  * text is unambiguous. Rows stream through a server-side cursor, one batch at a time.
  */
 import postgres from 'postgres'
-import type { DescribedColumn } from '../../types/output.ts'
+import type { DescribedColumn, OutputType } from '../../types/output.ts'
 import type { DriverValue } from '../../types/convert.ts'
 import type { ColumnBatch } from '../../types/values.ts'
 import { BatchBuilder, batchStream, type Prepare } from '../batch.ts'
 import type { ServerConnection } from '../connection.ts'
-import { type BatchLimits, quoteTableName, type ReadRequest, type Source } from '../source.ts'
+import {
+  type BatchLimits,
+  narrowQuery,
+  quoteIdentifier,
+  quoteTableName,
+  type ReadRequest,
+  type Source,
+  type SqlDialect,
+} from '../source.ts'
 import { parsePgArray } from './array.ts'
 import { pgError } from './errors.ts'
 import { describePgColumn, PG_OID, type PgColumnInfo } from './types.ts'
@@ -77,9 +85,37 @@ function hexToBytes(text: string): Uint8Array {
 
 const stripMoney: Prepare = (v) => typeof v === 'string' ? v.replace(/[$,]/g, '') : v
 
+/** The cast that reads a text parameter as a value of an output type (postgres.js sends text). */
+function pgCast(type: OutputType): string {
+  switch (type.kind) {
+    case 'int':
+      return 'int8'
+    case 'decimal':
+      return 'numeric'
+    case 'float':
+      return 'float8'
+    case 'timestamp':
+      return type.utc ? 'timestamptz' : 'timestamp'
+    case 'date':
+    case 'time':
+    case 'uuid':
+      return type.kind
+    default:
+      return 'text'
+  }
+}
+
+/** PostgreSQL's SQL spelling. */
+export const pgDialect: SqlDialect = {
+  quote: (identifier) => quoteIdentifier(identifier, '"'),
+  param: (index, type) => `$${index + 1}::${pgCast(type)}`,
+  intDiv: (a, b) => `(${a}) / (${b})`,
+}
+
 /** A PostgreSQL source on one connection. */
 export class PostgresSource implements Source {
   readonly engine = 'postgres'
+  readonly dialect = pgDialect
   readonly target: string
   private readonly sql: postgres.Sql<Record<string, never>>
   private readonly infos = new Map<string, PgColumnInfo[]>()
@@ -175,7 +211,17 @@ export class PostgresSource implements Source {
     }
   }
 
+  async queryText(text: string, params: string[]): Promise<(string | null)[][]> {
+    try {
+      const rows = await this.sql.unsafe(text, params).values()
+      return rows.map((row) => row.map((v) => v === null ? null : String(v)))
+    } catch (error) {
+      throw pgError(error, this.target)
+    }
+  }
+
   read(request: ReadRequest, limits: BatchLimits): ReadableStream<ColumnBatch> {
+    const narrowed = narrowQuery(request.query, request.range, this.dialect)
     const prepares = this.prepares(request)
     const builder = new BatchBuilder(request.columns, prepares)
     const target = this.target
@@ -184,7 +230,7 @@ export class PostgresSource implements Source {
     const rows: AsyncIterator<DriverValue[][]> = {
       async next() {
         try {
-          cursor ??= sql.unsafe(request.query).values().cursor(Math.min(limits.rows, 10_000))[
+          cursor ??= sql.unsafe(narrowed.sql, narrowed.params).values().cursor(Math.min(limits.rows, 10_000))[
             Symbol.asyncIterator
           ]() as AsyncIterator<DriverValue[][]>
           return await cursor.next()

@@ -8,11 +8,19 @@
 import type { Connection, ConnectionConfiguration, Request } from 'tedious'
 import { type RivetError, sourceError } from '../../errors.ts'
 import type { DriverValue } from '../../types/convert.ts'
-import type { DescribedColumn } from '../../types/output.ts'
+import type { DescribedColumn, OutputType } from '../../types/output.ts'
 import type { ColumnBatch } from '../../types/values.ts'
 import { BatchBuilder, batchStream } from '../batch.ts'
 import type { ServerConnection } from '../connection.ts'
-import { type BatchLimits, quoteTableName, type ReadRequest, type Source } from '../source.ts'
+import {
+  type BatchLimits,
+  narrowQuery,
+  quoteIdentifier,
+  quoteTableName,
+  type ReadRequest,
+  type Source,
+  type SqlDialect,
+} from '../source.ts'
 import { sqlServerError } from './errors.ts'
 import { RowQueue } from './rows.ts'
 import { describeSqlServerColumn, exactQuery, type SqlServerColumnInfo, wrapHint } from './types.ts'
@@ -66,9 +74,50 @@ function describeSql(query: string): string {
   return `exec sp_describe_first_result_set @tsql = ${nString(query)}`
 }
 
+/** The SQL Server type a text parameter is cast to for comparing with a column of `type`. */
+function sqlServerCast(type: OutputType): string {
+  switch (type.kind) {
+    case 'int':
+      return 'bigint'
+    case 'decimal':
+      return `decimal(38,${Math.min(type.scale, 38)})`
+    case 'float':
+      return 'float'
+    case 'timestamp':
+      return type.utc ? 'datetimeoffset(7)' : 'datetime2(7)'
+    case 'date':
+      return 'date'
+    case 'time':
+      return 'time(7)'
+    case 'uuid':
+      return 'uniqueidentifier'
+    default:
+      return 'nvarchar(max)'
+  }
+}
+
+/** SQL Server's SQL spelling; parameters are variables that {@link declareParams} declares. */
+export const sqlServerDialect: SqlDialect = {
+  quote: (identifier) => quoteIdentifier(identifier, '[]'),
+  param: (index, type) => `cast(@p${index} as ${sqlServerCast(type)})`,
+  intDiv: (a, b) => `(${a}) / (${b})`,
+}
+
+/**
+ * A batch that declares the parameters as variables before `sql`. Batches need no RPC round
+ * trip and read the same through every client; the values are N'' literals with quotes doubled,
+ * which SQL Server reads verbatim (it has no backslash escapes).
+ */
+function declareParams(sql: string, params: string[]): string {
+  if (!params.length) return sql
+  const vars = params.map((p, i) => `@p${i} nvarchar(max) = ${nString(p)}`)
+  return `declare ${vars.join(', ')};\n${sql}`
+}
+
 /** A SQL Server source on one connection. */
 export class SqlServerSource implements Source {
   readonly engine = 'sqlserver'
+  readonly dialect = sqlServerDialect
   readonly target: string
   private connection: Promise<Connection> | undefined
   private readonly infos = new Map<string, SqlServerColumnInfo[]>()
@@ -179,14 +228,28 @@ export class SqlServerSource implements Source {
     return row?.n === null || row?.n === undefined ? undefined : Number(row.n)
   }
 
+  async queryText(sql: string, params: string[]): Promise<(string | null)[][]> {
+    const rows = await this.query(declareParams(sql, params))
+    return rows.map((row) =>
+      Object.values(row).map((v) =>
+        v === null || v === undefined
+          ? null
+          : v instanceof Date
+          ? v.toISOString().replace('T', ' ').replace('Z', '')
+          : String(v)
+      )
+    )
+  }
+
   read(request: ReadRequest, limits: BatchLimits): ReadableStream<ColumnBatch> {
+    const narrowed = narrowQuery(request.query, request.range, this.dialect)
     let queue: RowQueue | undefined
     const builder = new BatchBuilder(request.columns)
     const rows: AsyncIterator<DriverValue[][]> = {
       next: async () => {
         if (!queue) {
           queue = await this.start(
-            exactQuery(request.query, await this.columnInfos(request.query)),
+            declareParams(exactQuery(narrowed.sql, await this.columnInfos(request.query)), narrowed.params),
             limits,
           )
         }
