@@ -58,6 +58,11 @@ export function destinationError(message: string, code = 'DESTINATION_FAILED', c
   return new RivetError(code, Exit.destination, message, { cause })
 }
 
+/** A data check failed: a quality rule, `validate`, reconcile (exit 6). */
+export function dataCheckError(message: string, code = 'DATA_CHECK_FAILED'): RivetError {
+  return new RivetError(code, Exit.dataCheck, message)
+}
+
 /** The run was interrupted by SIGINT or SIGTERM (exit 130). */
 export function interruptedError(signal: string): RivetError {
   return new RivetError(

@@ -185,6 +185,21 @@ export const destinationSchema = z.discriminatedUnion('type', [
   azureDestination,
 ])
 
+const qualitySchema = z.strictObject({
+  row_count_min: z.number().int().nonnegative().optional().describe('fail when the run exports fewer rows'),
+  row_count_max: z.number().int().nonnegative().optional().describe('fail when the run exports more rows'),
+  null_ratio_max: z.record(z.string(), z.number().min(0).max(1)).optional()
+    .describe('column -> largest share of NULLs allowed, 0..1, e.g. { email: 0.1 }'),
+  unique_columns: z.array(z.string()).min(1).optional()
+    .describe('columns whose non-NULL values must each be unique within the run'),
+}).refine(
+  (q) => q.row_count_min === undefined || q.row_count_max === undefined || q.row_count_min <= q.row_count_max,
+  {
+    path: ['row_count_min'],
+    message: 'row_count_min is larger than row_count_max',
+  },
+)
+
 const exportSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'may contain only letters, digits, _ and -'),
   table: z.string().optional().describe('schema.table to export whole'),
@@ -209,6 +224,20 @@ const exportSchema = z.strictObject({
     ]),
   ).optional()
     .describe('per-column output type override, e.g. { amount: "decimal(38,9)" }'),
+  partition_by: z.string().min(1).optional()
+    .describe(
+      'column whose value names a hive directory per part: <column>=<value>/ (NULL: __HIVE_DEFAULT_PARTITION__)',
+    ),
+  partition_granularity: z.enum(['day', 'month', 'year']).optional()
+    .describe(
+      'for a date or timestamp partition_by column: day (default, 2026-11-22), month (2026-11) or year',
+    ),
+  skip_empty: z.boolean().optional()
+    .describe(
+      'a run that exports no rows writes no data file; its manifest still records the run, with no parts',
+    ),
+  quality: qualitySchema.optional()
+    .describe('checks over the exported rows; a failing one marks the manifest failed and exits 6'),
   destination: destinationSchema.optional().describe('overrides the top-level destination for this export'),
 })
 
@@ -280,6 +309,20 @@ export const configSchema = z.strictObject({
         code: 'custom',
         path: ['exports', i, 'compression'],
         message: 'csv files take none, gzip or zstd',
+      })
+    }
+    if (exp.partition_granularity && !exp.partition_by) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exports', i, 'partition_granularity'],
+        message: 'needs partition_by: the column whose date it takes',
+      })
+    }
+    if (exp.partition_by && (exp.destination ?? config.destination)?.type === 'stdout') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exports', i, 'partition_by'],
+        message: 'stdout is one stream and has no directories: write partitions to local, s3, gcs or azure',
       })
     }
     if (!exp.destination && !config.destination) {

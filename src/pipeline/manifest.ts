@@ -18,6 +18,17 @@ const partSchema = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 })
 
+const failureSchema = z.strictObject({
+  rule: z.enum(['row_count_min', 'row_count_max', 'null_ratio_max', 'unique_columns']),
+  column: z.string().nullable().describe('the column the rule is about; null for row counts'),
+  measured: z.number().describe('what the run measured: rows, a NULL ratio, or duplicate values'),
+  limit: z.number().describe("the rule's bound"),
+  message: z.string(),
+})
+
+/** A quality rule that failed, as a failed manifest lists it. */
+export type QualityFailure = z.infer<typeof failureSchema>
+
 /** The manifest's shape; docs/schemas/manifest.schema.json is generated from it. */
 export const manifestSchema = z.strictObject({
   manifest_version: z.literal(MANIFEST_VERSION),
@@ -43,6 +54,9 @@ export const manifestSchema = z.strictObject({
   rows: z.number().int().nonnegative(),
   bytes: z.number().int().nonnegative(),
   parts: z.array(partSchema),
+  failures: z.array(failureSchema).optional().describe(
+    'the quality rules that failed (status failed); the parts are kept for inspection but are not committed',
+  ),
 }).describe('rivet run manifest: written after all data parts; only parts listed here are real')
 
 /** A run manifest. */
@@ -67,6 +81,8 @@ export function buildManifest(run: {
   compression: string
   columns: Column[]
   parts: PartRecord[]
+  /** Quality rules that failed; given, they go into the manifest. */
+  failures?: QualityFailure[]
 }): Manifest {
   return {
     manifest_version: MANIFEST_VERSION,
@@ -90,5 +106,6 @@ export function buildManifest(run: {
     rows: run.parts.reduce((n, p) => n + p.rows, 0),
     bytes: run.parts.reduce((n, p) => n + p.bytes, 0),
     parts: run.parts,
+    ...(run.failures?.length ? { failures: run.failures } : {}),
   }
 }

@@ -13,9 +13,10 @@ import type { Logger } from '../log/logger.ts'
 import { formatBytes, showProgress } from '../log/progress.ts'
 import type { Source } from '../sources/source.ts'
 import { buildManifest, manifestPath } from './manifest.ts'
-import { PartWriter } from './parts.ts'
+import { qualityError, qualityObserver } from './quality.ts'
 import { planExport } from './plan.ts'
 import { newRunId } from './run-id.ts'
+import { openPartSink } from './sink.ts'
 
 /** Rows and bytes per batch pulled from the source. */
 const BATCH_LIMITS = { rows: 10_000, bytes: 8 * 1024 * 1024 }
@@ -86,28 +87,35 @@ export async function runExport(
   logger.info(`export ${exp.name}: starting`, { run_id: runId, destination: destination.location })
   logger.debug(`export ${exp.name}: query`, { query: plan.query })
 
-  const parts = new PartWriter(
+  const parts = openPartSink(
     destination,
-    plan.format,
-    plan.columns,
+    exp,
+    plan,
     (index, ext) => `${exp.name}-${runId}-${String(index).padStart(5, '0')}.${ext}`,
-    plan.maxFileSize,
   )
+  const quality = qualityObserver(exp, plan.columns)
   await checkCredentialExpiry(destination, logger)
   await destination.check()
   const estimate = await source.estimateRows(plan.query).catch(() => undefined)
   const stopProgress = showProgress(exp.name, parts.totals, estimate)
+  let manifestWritten = false
   try {
     await source.read({ query: plan.query, columns: plan.columns }, BATCH_LIMITS).pipeTo(
-      new WritableStream({ write: (batch) => parts.write(batch) }),
+      new WritableStream({
+        write: (batch) => {
+          quality?.observe(batch)
+          return parts.write(batch)
+        },
+      }),
       { signal },
     )
     const written = await parts.finish()
+    const failures = quality?.failures() ?? []
     const manifest = buildManifest({
       exportName: exp.name,
       runId,
       mode: exp.mode,
-      status: 'succeeded',
+      status: failures.length ? 'failed' : 'succeeded',
       startedAt,
       finishedAt: new Date(),
       engine: source.engine,
@@ -116,11 +124,14 @@ export async function runExport(
       compression: plan.compression,
       columns: plan.columns,
       parts: written,
+      failures,
     })
     const manifestFile = destination.singleStream ? null : manifestPath(runId)
     if (manifestFile) {
       await destination.put(manifestFile, new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'))
     }
+    manifestWritten = true
+    if (failures.length) throw qualityError(exp.name, runId, failures)
     stopProgress()
     const duration = Date.now() - startedAt.getTime()
     logger.info(
@@ -142,7 +153,8 @@ export async function runExport(
     }
   } catch (error) {
     stopProgress()
-    await parts.abort(error)
+    // Parts a written manifest lists stay: committed, or the evidence of a failed quality rule.
+    if (!manifestWritten) await parts.abort(error)
     // Whatever broke while stopping on a signal, the signal is the cause the user needs to see.
     throw signal.aborted ? signal.reason : error
   }
