@@ -1,5 +1,4 @@
 /** `rivet check`: connect, describe each export's columns and output types, estimate rows. Writes nothing. */
-import { resolvePath } from '../config/load.ts'
 import { columnOverride, exportQuery } from '../pipeline/plan.ts'
 import { typeName } from '../types/output.ts'
 import { VERSION } from '../version.ts'
@@ -20,7 +19,7 @@ export const checkCommand: Command = {
     const reports = await withSource(loaded, async (source) => {
       const out = []
       for (const exp of exports) {
-        const query = await exportQuery(exp, source, (p) => resolvePath(loaded, p))
+        const query = await exportQuery(exp, source, loaded)
         const described = await source.describe(query)
         const columns = described.map((c) => {
           const override = columnOverride(exp, c.name).type

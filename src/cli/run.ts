@@ -1,6 +1,7 @@
 /** `rivet run`: run every export of a config (or the ones named with -e). */
 import { resolvePath } from '../config/load.ts'
 import { asRivetError, configError } from '../errors.ts'
+import { openSource } from '../sources/open.ts'
 import { planExport } from '../pipeline/plan.ts'
 import { type ExportResult, runExport } from '../pipeline/run.ts'
 import { typeName } from '../types/output.ts'
@@ -13,8 +14,8 @@ import type { RunDocument } from './documents.ts'
 export const runCommand: Command = {
   name: 'run',
   summary: 'run every export (or the named ones)',
-  usage: 'rivet run -c FILE [-e NAME]... [-p key=value]... [--json] [--dry-run]',
-  options: { ...CONFIG_OPTIONS, 'dry-run': { type: 'boolean' } },
+  usage: 'rivet run -c FILE [-e NAME]... [-p key=value]... [--resume] [--json] [--dry-run]',
+  options: { ...CONFIG_OPTIONS, 'dry-run': { type: 'boolean' }, resume: { type: 'boolean' } },
   async run({ values, logger, signal }) {
     const loaded = await loadFromArgs('run', values)
     const exports = selectExports(loaded, values)
@@ -30,7 +31,7 @@ export const runCommand: Command = {
       return await withSource(loaded, async (source) => {
         const document: RunDocument = { rivet_version: VERSION, status: 'dry-run', exports: [] }
         for (const exp of exports) {
-          const plan = await planExport(exp, source, (p) => resolvePath(loaded, p))
+          const plan = await planExport(exp, source, loaded)
           document.exports.push({
             name: plan.name,
             query: plan.query,
@@ -52,7 +53,11 @@ export const runCommand: Command = {
     const results: ExportResult[] = []
     try {
       await withSource(loaded, async (source) => {
-        for (const exp of exports) results.push(await runExport(loaded, exp, source, logger, signal))
+        const options = {
+          resume: values.resume === true,
+          openSource: () => openSource(loaded.config.source, (p) => resolvePath(loaded, p)),
+        }
+        for (const exp of exports) results.push(await runExport(loaded, exp, source, logger, signal, options))
       })
     } catch (error) {
       // Exports that finished before the failure are committed; the document says which.

@@ -3,10 +3,9 @@
  * its manifest: every part there, with the bytes, sha256 and rows it lists. Queries no
  * database. Any problem exits 6 with the first one on the error line.
  */
-import { resolvePath } from '../config/load.ts'
-import { rootTemplate } from '../destinations/open.ts'
 import { configError, Exit, RivetError } from '../errors.ts'
 import { RUN_ID_PATTERN } from '../pipeline/run-id.ts'
+import { exportPlace } from '../pipeline/runs.ts'
 import { type RunReport, validateExport } from '../pipeline/validate.ts'
 import { VERSION } from '../version.ts'
 import { CONFIG_OPTIONS } from './args.ts'
@@ -63,9 +62,7 @@ export const validateCommand: Command = {
     }
     const reports: RunReport[] = []
     for (const exp of exports) {
-      const config = (exp.destination ?? loaded.config.destination)!
-      const template = rootTemplate(config, (p) => resolvePath(loaded, p))
-      reports.push(await validateExport({ exportName: exp.name, config, template, logger }, runId))
+      reports.push(await validateExport(exportPlace(loaded, exp, logger), runId))
     }
     const failed = reports.filter((r) => r.problems.length)
     const document: ValidateDocument = {

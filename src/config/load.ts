@@ -21,6 +21,8 @@ export interface LoadedConfig {
   dir: string
   /** `file:line:col` of the value at a path like `['exports', 0, 'query']`, for messages. */
   locate(path: readonly PropertyKey[]): string
+  /** The `${NAME}` lookup the file was read with, for files it names (`query_file`). */
+  vars: Variables
 }
 
 /** Reads, substitutes and validates a config file. Throws a config error (exit 2) on any problem. */
@@ -88,7 +90,7 @@ export function parseConfig(text: string, file: string, vars: Variables): Loaded
     const issue = result.error.issues[0]
     throw configError(describeIssue(issue, doc, locate, at), 'CONFIG_INVALID')
   }
-  return { config: result.data, file, dir: dirname(resolve(file)), locate }
+  return { config: result.data, file, dir: dirname(resolve(file)), locate, vars }
 }
 
 function dotted(path: readonly PropertyKey[]): string {

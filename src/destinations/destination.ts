@@ -17,6 +17,12 @@ export interface CredentialInfo {
   renew?: string
 }
 
+/** A small object's bytes and the version a conditional write compares against. */
+export interface Versioned {
+  bytes: Uint8Array
+  version: string
+}
+
 /** Where an export's files go. */
 export interface Destination {
   /** Where this is, for messages and `--json`: a directory, `s3://bucket/prefix`, `stdout`. */
@@ -51,6 +57,17 @@ export interface Destination {
    * `validate` hash a part of many gigabytes in flat memory.
    */
   read(path: string): Promise<ReadableStream<Uint8Array> | undefined>
+  /**
+   * Reads a small object (a state file) whole with its version: an ETag, a generation, a content
+   * hash. Undefined when it does not exist.
+   */
+  readVersioned(path: string): Promise<Versioned | undefined>
+  /**
+   * Writes a small object whole only if it is still at `version` (undefined: only if it does not
+   * exist), so two writers cannot both win. Resolves to the new version, or undefined when
+   * another writer changed the object first.
+   */
+  putIfVersion(path: string, bytes: Uint8Array, version: string | undefined): Promise<string | undefined>
   /** The credential in use, resolved now; undefined for destinations that need none. */
   credentials(): Promise<CredentialInfo | undefined>
 }

@@ -91,3 +91,11 @@ export function xmlTexts(xml: string, name: string): string[] {
 export function contentMd5(body: Uint8Array): string {
   return createHash('md5').update(body).digest('base64')
 }
+
+/**
+ * The HTTP precondition of a conditional write: `If-Match` the version (an ETag) read before,
+ * or `If-None-Match: *` to create the object only if it does not exist yet.
+ */
+export function versionCondition(version: string | undefined): Record<string, string> {
+  return version === undefined ? { 'if-none-match': '*' } : { 'if-match': version }
+}

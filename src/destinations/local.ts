@@ -4,11 +4,12 @@
  * at all, even across a crash.
  */
 import type { Dirent } from 'node:fs'
-import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname, join, posix } from 'node:path'
 import { destinationError, RivetError } from '../errors.ts'
-import type { Destination } from './destination.ts'
+import type { Destination, Versioned } from './destination.ts'
 
 function randomSuffix(): string {
   return crypto.getRandomValues(new Uint32Array(1))[0].toString(16)
@@ -49,6 +50,40 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/** A lock older than this was left by a process that died holding it. */
+const STALE_LOCK_MS = 30_000
+
+function contentVersion(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 32)
+}
+
+/**
+ * Runs `work` holding `<file>.lock`, created exclusively: the compare and the write of a
+ * conditional put happen with no other writer in between, across processes.
+ */
+async function withLock<T>(file: string, work: () => Promise<T>): Promise<T> {
+  const lock = `${file}.lock`
+  await mkdir(dirname(file), { recursive: true })
+  for (let attempt = 0;; attempt++) {
+    try {
+      const handle = await open(lock, 'wx', 0o600)
+      await handle.close()
+      break
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST') throw error
+      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0)
+      if (age > STALE_LOCK_MS) await unlink(lock).catch(() => {})
+      else if (attempt > 200) throw new Error(`${lock} is held by another process`)
+      else await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+  }
+  try {
+    return await work()
+  } finally {
+    await unlink(lock).catch(() => {})
+  }
+}
+
 /** A local directory as a destination. */
 export class LocalDestination implements Destination {
   readonly singleStream = false
@@ -68,6 +103,10 @@ export class LocalDestination implements Destination {
   }
 
   create(path: string): WritableStream<Uint8Array> {
+    return this.createFile(path, 0o644)
+  }
+
+  private createFile(path: string, mode: number): WritableStream<Uint8Array> {
     const finalPath = join(this.location, path)
     const tempPath = tempPathFor(finalPath)
     let handle: FileHandle | undefined
@@ -80,7 +119,7 @@ export class LocalDestination implements Destination {
       async start() {
         try {
           await mkdir(dirname(finalPath), { recursive: true })
-          handle = await open(tempPath, 'wx', 0o644)
+          handle = await open(tempPath, 'wx', mode)
         } catch (error) {
           throw fsError(error, 'create', finalPath)
         }
@@ -117,6 +156,39 @@ export class LocalDestination implements Destination {
     const writer = this.create(path).getWriter()
     await writer.write(bytes)
     await writer.close()
+  }
+
+  async readVersioned(path: string): Promise<Versioned | undefined> {
+    const file = join(this.location, path)
+    try {
+      const bytes = new Uint8Array(await readFile(file))
+      return { bytes, version: contentVersion(bytes) }
+    } catch (error) {
+      if (missing(error)) return undefined
+      throw fsError(error, 'read', file)
+    }
+  }
+
+  /** Conditional put under a lock file; the object is private to its owner (mode 0600). */
+  async putIfVersion(
+    path: string,
+    bytes: Uint8Array,
+    version: string | undefined,
+  ): Promise<string | undefined> {
+    const file = join(this.location, path)
+    try {
+      return await withLock(file, async () => {
+        const current = await this.readVersioned(path)
+        if (current?.version !== version) return undefined
+        const writer = this.createFile(path, 0o600).getWriter()
+        await writer.write(bytes)
+        await writer.close()
+        return contentVersion(bytes)
+      })
+    } catch (error) {
+      if (error instanceof RivetError) throw error
+      throw fsError(error, 'write', file)
+    }
   }
 
   async remove(path: string): Promise<void> {

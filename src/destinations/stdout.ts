@@ -44,4 +44,12 @@ export class StdoutDestination implements Destination {
   read(): Promise<undefined> {
     return Promise.reject(nothingKept())
   }
+
+  readVersioned(): Promise<undefined> {
+    return Promise.reject(nothingKept())
+  }
+
+  putIfVersion(): Promise<undefined> {
+    return Promise.reject(nothingKept())
+  }
 }

@@ -4,7 +4,9 @@
  * column without an override stops here, before anything is written.
  */
 import { readFile } from 'node:fs/promises'
+import { type LoadedConfig, resolvePath } from '../config/load.ts'
 import type { ExportConfig } from '../config/schema.ts'
+import { substitute } from '../config/variables.ts'
 import { parseSize } from '../config/size.ts'
 import { configError, sourceError } from '../errors.ts'
 import { type CsvCompression, csvFormat } from '../formats/csv.ts'
@@ -35,20 +37,28 @@ export interface ExportPlan {
   maxFileSize: number | undefined
 }
 
-/** The SQL an export runs. */
-export async function exportQuery(
-  exp: ExportConfig,
-  source: Source,
-  resolvePath: (p: string) => string,
-): Promise<string> {
+/**
+ * The SQL an export runs. A `query_file` gets the same `${NAME}` substitution (from `-p`, then
+ * the environment) as the config file itself.
+ */
+export async function exportQuery(exp: ExportConfig, source: Source, loaded: LoadedConfig): Promise<string> {
   if (exp.table) return source.selectAll(exp.table)
   if (exp.query) return exp.query.trim().replace(/;\s*$/, '')
-  const file = resolvePath(exp.query_file!)
+  const file = resolvePath(loaded, exp.query_file!)
+  let text: string
   try {
-    return (await readFile(file, 'utf8')).trim().replace(/;\s*$/, '')
+    text = await readFile(file, 'utf8')
   } catch {
     throw configError(`exports.${exp.name}.query_file: ${file} cannot be read`)
   }
+  const { value, missing } = substitute(text, loaded.vars)
+  if (missing.length) {
+    throw configError(
+      `${file}: \${${missing[0]}} is not set: pass -p ${missing[0]}=... or export ${missing[0]}`,
+      'CONFIG_UNRESOLVED_VARIABLE',
+    )
+  }
+  return value.trim().replace(/;\s*$/, '')
 }
 
 /** Applies overrides to described columns; fails on unknown override names and unsupported types. */
@@ -105,9 +115,9 @@ function rowGroupTarget(exp: ExportConfig): RowGroupTarget {
 export async function planExport(
   exp: ExportConfig,
   source: Source,
-  resolvePath: (p: string) => string,
+  loaded: LoadedConfig,
 ): Promise<ExportPlan> {
-  const query = await exportQuery(exp, source, resolvePath)
+  const query = await exportQuery(exp, source, loaded)
   const described = await source.describe(query)
   const columns = planColumns(exp, described)
   const formatName = exp.format

@@ -1,25 +1,33 @@
 /**
  * Running one export end to end: plan, stream source -> encoder -> parts -> destination, then
- * the manifest. Any failure or interruption removes the parts this run wrote and writes no
- * manifest, so a run leaves either everything or nothing.
+ * the manifest, then the state. Any failure or interruption removes the parts of the slice it
+ * hit and writes no manifest, so a run leaves everything or nothing; a chunked run keeps the
+ * chunks it committed for `--resume`.
  */
-import type { LoadedConfig } from '../config/load.ts'
-import { resolvePath } from '../config/load.ts'
+import { type LoadedConfig, resolvePath } from '../config/load.ts'
 import type { ExportConfig } from '../config/schema.ts'
 import type { Destination } from '../destinations/destination.ts'
 import { openDestination } from '../destinations/open.ts'
-import { authError } from '../errors.ts'
+import { authError, configError } from '../errors.ts'
 import type { Logger } from '../log/logger.ts'
 import { formatBytes, showProgress } from '../log/progress.ts'
-import type { Source } from '../sources/source.ts'
-import { buildManifest, manifestPath } from './manifest.ts'
-import { qualityError, qualityObserver } from './quality.ts'
-import { planExport } from './plan.ts'
+import type { ColumnRange, Source } from '../sources/source.ts'
+import { typeName } from '../types/output.ts'
+import type { ColumnBatch } from '../types/values.ts'
+import { checkRangeColumn, windowStart } from './bounds.ts'
+import { runChunks } from './chunked.ts'
+import { CursorTracker, skipExported } from './incremental.ts'
+import { buildManifest, type Manifest, manifestPath } from './manifest.ts'
+import type { PartRecord, PartTotals } from './parts.ts'
+import { PartWriter } from './parts.ts'
+import { type ExportPlan, planExport } from './plan.ts'
 import { newRunId } from './run-id.ts'
-import { openPartSink } from './sink.ts'
+import { exportPlace, findRuns } from './runs.ts'
+import { openStateStore } from './state-place.ts'
+import { type CursorState, emptyState, type ExportState, type LoadedState, type StateStore } from './state.ts'
 
 /** Rows and bytes per batch pulled from the source. */
-const BATCH_LIMITS = { rows: 10_000, bytes: 8 * 1024 * 1024 }
+export const BATCH_LIMITS = { rows: 10_000, bytes: 8 * 1024 * 1024 }
 
 /** What one export run did, as `--json` reports it. */
 export interface ExportResult {
@@ -32,6 +40,14 @@ export interface ExportResult {
   location: string
   manifest: string | null
   duration_ms: number
+}
+
+/** How `rivet run` was asked to run. */
+export interface RunOptions {
+  /** `--resume`: continue the interrupted chunked run from its checkpoint. */
+  resume: boolean
+  /** Opens another connection to the source, for parallel chunks. */
+  openSource: () => Promise<Source>
 }
 
 /** Warn when credentials expire within this long of the start of a run. */
@@ -66,6 +82,100 @@ async function checkCredentialExpiry(destination: Destination, logger: Logger): 
   }
 }
 
+/** What every slice of a run writes with: the destination, the part names, the running totals. */
+export class RunWriter {
+  /** Rows and bytes of every slice so far, for progress. */
+  readonly totals: PartTotals = { rows: 0, bytes: 0 }
+
+  constructor(
+    readonly destination: Destination,
+    private readonly plan: ExportPlan,
+    private readonly runId: string,
+    /** The number of the next part: parts are numbered across the slices of a run. */
+    public nextPart: number,
+    /** Sees every batch before it is written (cursor tracking, quality rules). */
+    private readonly observers: ((batch: ColumnBatch) => void)[] = [],
+  ) {}
+
+  /**
+   * Reads one slice of the query (all of it without a range) into parts of its own; on failure
+   * those parts are removed and the error rethrown.
+   */
+  async slice(
+    source: Source,
+    range: ColumnRange | undefined,
+    signal: AbortSignal,
+    filter?: TransformStream<ColumnBatch, ColumnBatch>,
+  ): Promise<PartRecord[]> {
+    const sink = new PartWriter(
+      this.destination,
+      this.plan.format,
+      this.plan.columns,
+      (_index, ext) => `${this.plan.name}-${this.runId}-${String(this.nextPart++).padStart(5, '0')}.${ext}`,
+      this.plan.maxFileSize,
+    )
+    const rows = source.read({ query: this.plan.query, columns: this.plan.columns, range }, BATCH_LIMITS)
+    try {
+      await (filter ? rows.pipeThrough(filter) : rows).pipeTo(
+        new WritableStream({
+          write: async (batch) => {
+            for (const observe of this.observers) observe(batch)
+            const before = { ...sink.totals }
+            await sink.write(batch)
+            this.totals.rows += sink.totals.rows - before.rows
+            this.totals.bytes += sink.totals.bytes - before.bytes
+          },
+        }),
+        { signal },
+      )
+      return await sink.finish()
+    } catch (error) {
+      await sink.abort(error)
+      // Whatever broke while stopping on a signal, the signal is the cause the user needs to see.
+      throw signal.aborted ? signal.reason : error
+    }
+  }
+}
+
+/** The committed cursor, after settling a claim a crashed run left: kept if its manifest exists. */
+async function settledState(
+  loaded: LoadedConfig,
+  exp: ExportConfig,
+  logger: Logger,
+  state: ExportState,
+): Promise<ExportState> {
+  const pending = state.pending
+  if (!pending) return state
+  const { runIds } = await findRuns(exportPlace(loaded, exp, logger), pending.run_id)
+  const committed = runIds.includes(pending.run_id)
+  logger.info(
+    `export ${exp.name}: run ${pending.run_id} ${
+      committed ? 'committed' : 'did not commit'
+    } before it stopped; ` +
+      `its cursor is ${committed ? 'kept' : 'dropped'}`,
+  )
+  return { ...state, cursor: committed ? pending.cursor : state.cursor, pending: undefined }
+}
+
+/** An incremental export's cursor state must be about the column the config names. */
+function checkCursorState(
+  exp: ExportConfig,
+  plan: ExportPlan,
+  cursor: CursorState | undefined,
+  where: string,
+) {
+  const column = plan.columns.find((c) => c.name === exp.cursor_column)!
+  if (cursor && (cursor.column !== column.name || cursor.type !== typeName(column.type))) {
+    throw configError(
+      `export ${exp.name}: the state at ${where} has a cursor on ${cursor.column} (${cursor.type}), ` +
+        `the config on ${column.name} (${
+          typeName(column.type)
+        }); run rivet state reset -e ${exp.name} to start over`,
+      'STATE_MISMATCH',
+    )
+  }
+}
+
 /** Runs one export. `signal` aborts it (SIGINT/SIGTERM). */
 export async function runExport(
   loaded: LoadedConfig,
@@ -73,49 +183,128 @@ export async function runExport(
   source: Source,
   logger: Logger,
   signal: AbortSignal,
+  options: RunOptions,
 ): Promise<ExportResult> {
-  const resolve = (p: string) => resolvePath(loaded, p)
-  const startedAt = new Date()
-  const runId = newRunId(startedAt)
-  const plan = await planExport(exp, source, resolve)
+  const plan = await planExport(exp, source, loaded)
+  const rangeKey = exp.cursor_column ?? exp.chunk_column ?? exp.time_column
+  const rangeColumn = rangeKey
+    ? checkRangeColumn(
+      plan.columns.find((c) => c.name === rangeKey),
+      `exports.${exp.name}.${
+        exp.mode === 'incremental' ? 'cursor' : exp.mode === 'chunked' ? 'chunk' : 'time'
+      }_column`,
+      rangeKey,
+      plan.columns,
+    )
+    : undefined
+  const store: StateStore | undefined = exp.mode === 'incremental' || exp.mode === 'chunked'
+    ? openStateStore(loaded, exp, logger)
+    : undefined
+  const loadedState: LoadedState = store
+    ? await store.load(exp.name)
+    : { state: undefined, version: undefined }
+  let state = loadedState.state ?? emptyState(exp.name)
+  let version = loadedState.version
+
+  const checkpoint = exp.mode === 'chunked' ? state.checkpoint : undefined
+  if (checkpoint && !options.resume) {
+    logger.warn(
+      `export ${exp.name}: run ${checkpoint.run_id} was interrupted; starting a new run (rivet run --resume would continue it)`,
+    )
+  }
+  const resuming = options.resume && checkpoint !== undefined
+  if (options.resume && exp.mode === 'chunked' && !checkpoint) {
+    logger.info(`export ${exp.name}: no interrupted run to resume; starting a new one`)
+  }
+  const startedAt = resuming ? new Date(checkpoint!.started_at) : new Date()
+  const runId = resuming ? checkpoint!.run_id : newRunId(startedAt)
   const destination = openDestination(
     (exp.destination ?? loaded.config.destination)!,
     { export: exp.name, run_id: runId, date: startedAt.toISOString().slice(0, 10) },
-    resolve,
+    (p) => resolvePath(loaded, p),
     logger,
   )
-  logger.info(`export ${exp.name}: starting`, { run_id: runId, destination: destination.location })
+  logger.info(`export ${exp.name}: ${resuming ? 'resuming' : 'starting'}`, {
+    run_id: runId,
+    mode: exp.mode,
+    destination: destination.location,
+  })
   logger.debug(`export ${exp.name}: query`, { query: plan.query })
-
-  const parts = openPartSink(
-    destination,
-    exp,
-    plan,
-    (index, ext) => `${exp.name}-${runId}-${String(index).padStart(5, '0')}.${ext}`,
-  )
-  const quality = qualityObserver(exp, plan.columns)
   await checkCredentialExpiry(destination, logger)
   await destination.check()
+
+  const observers: ((batch: ColumnBatch) => void)[] = []
+  const writer = new RunWriter(destination, plan, runId, resuming ? checkpoint!.next_part : 0, observers)
   const estimate = await source.estimateRows(plan.query).catch(() => undefined)
-  const stopProgress = showProgress(exp.name, parts.totals, estimate)
-  let manifestWritten = false
+  const stopProgress = showProgress(exp.name, writer.totals, estimate)
+  let parts: PartRecord[] = []
   try {
-    await source.read({ query: plan.query, columns: plan.columns }, BATCH_LIMITS).pipeTo(
-      new WritableStream({
-        write: (batch) => {
-          quality?.observe(batch)
-          return parts.write(batch)
-        },
-      }),
-      { signal },
-    )
-    const written = await parts.finish()
-    const failures = quality?.failures() ?? []
+    let cursor: Manifest['cursor'] = null
+    let commit: ((state: ExportState) => ExportState) | undefined
+    if (exp.mode === 'incremental') {
+      state = await settledState(loaded, exp, logger, state)
+      checkCursorState(exp, plan, state.cursor, store!.where(exp.name))
+      const index = plan.columns.indexOf(rangeColumn!)
+      const previous = state.cursor
+      const tracker = new CursorTracker(plan.columns, index, previous)
+      observers.push((batch) => tracker.observe(batch))
+      parts = await writer.slice(
+        source,
+        previous ? { column: rangeColumn!, from: previous.value } : undefined,
+        signal,
+        previous ? skipExported(plan.columns, index, previous) : undefined,
+      )
+      const position = tracker.position()
+      cursor = { column: rangeColumn!.name, from: previous?.value ?? null, to: position?.value ?? null }
+      if (position && writer.totals.rows > 0) {
+        const next: CursorState = {
+          column: rangeColumn!.name,
+          type: typeName(rangeColumn!.type),
+          ...position,
+          run_id: runId,
+        }
+        commit = (s) => ({ ...s, cursor: next, pending: undefined })
+        // Claimed before the manifest: of two runs at once, only the one that claims first commits.
+        version = await store!.save({ ...state, pending: { run_id: runId, cursor: next } }, version)
+      }
+    } else if (exp.mode === 'chunked') {
+      const result = await runChunks({
+        exp,
+        plan,
+        column: rangeColumn!,
+        source,
+        openSource: options.openSource,
+        writer,
+        store: store!,
+        state,
+        version,
+        resume: resuming ? checkpoint : undefined,
+        runId,
+        startedAt,
+        logger,
+        signal,
+      })
+      parts = result.parts
+      state = result.state
+      version = result.version
+      commit = (s) => ({ ...s, checkpoint: undefined })
+    } else {
+      const from = exp.mode === 'time_window'
+        ? windowStart(rangeColumn!.type, exp.days_window!, startedAt)
+        : undefined
+      if (from !== undefined) cursor = { column: rangeColumn!.name, from, to: null }
+      parts = await writer.slice(
+        source,
+        from !== undefined ? { column: rangeColumn!, from } : undefined,
+        signal,
+      )
+    }
+
     const manifest = buildManifest({
       exportName: exp.name,
       runId,
       mode: exp.mode,
-      status: failures.length ? 'failed' : 'succeeded',
+      status: 'succeeded',
       startedAt,
       finishedAt: new Date(),
       engine: source.engine,
@@ -123,21 +312,18 @@ export async function runExport(
       format: plan.formatName,
       compression: plan.compression,
       columns: plan.columns,
-      parts: written,
-      failures,
+      parts,
+      cursor,
     })
     const manifestFile = destination.singleStream ? null : manifestPath(runId)
     if (manifestFile) {
       await destination.put(manifestFile, new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'))
     }
-    manifestWritten = true
-    if (failures.length) throw qualityError(exp.name, runId, failures)
+    if (commit) await store!.save(commit(state), version)
     stopProgress()
     const duration = Date.now() - startedAt.getTime()
     logger.info(
-      `export ${exp.name}: ${manifest.rows} rows in ${written.length} part(s), ${
-        formatBytes(manifest.bytes)
-      }`,
+      `export ${exp.name}: ${manifest.rows} rows in ${parts.length} part(s), ${formatBytes(manifest.bytes)}`,
       { run_id: runId, duration_ms: duration },
     )
     return {
@@ -146,16 +332,17 @@ export async function runExport(
       status: 'succeeded',
       rows: manifest.rows,
       bytes: manifest.bytes,
-      parts: written.length,
+      parts: parts.length,
       location: destination.location,
       manifest: manifestFile,
       duration_ms: duration,
     }
   } catch (error) {
     stopProgress()
-    // Parts a written manifest lists stay: committed, or the evidence of a failed quality rule.
-    if (!manifestWritten) await parts.abort(error)
-    // Whatever broke while stopping on a signal, the signal is the cause the user needs to see.
+    // A chunked run keeps its committed chunks for --resume; any other run leaves nothing.
+    if (exp.mode !== 'chunked') {
+      for (const part of parts) await destination.remove(part.path).catch(() => {})
+    }
     throw signal.aborted ? signal.reason : error
   }
 }

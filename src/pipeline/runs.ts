@@ -6,9 +6,16 @@
  * have written there.
  */
 import { posix } from 'node:path'
-import type { DestinationConfig } from '../config/schema.ts'
+import { type LoadedConfig, resolvePath } from '../config/load.ts'
+import type { DestinationConfig, ExportConfig } from '../config/schema.ts'
 import type { Destination } from '../destinations/destination.ts'
-import { exportRoot, openDestinationAt, type Placeholders } from '../destinations/open.ts'
+import {
+  anchorPaths,
+  exportRoot,
+  openDestinationAt,
+  type Placeholders,
+  rootTemplate,
+} from '../destinations/open.ts'
 import type { Logger } from '../log/logger.ts'
 import { RUN_ID_PATTERN, runDate } from './run-id.ts'
 
@@ -19,6 +26,13 @@ export interface RunPlace {
   /** The local path or bucket prefix before placeholders are filled (see `rootTemplate`). */
   template: string
   logger?: Logger
+}
+
+/** Where the runs of an export of a loaded config are. */
+export function exportPlace(loaded: LoadedConfig, exp: ExportConfig, logger?: Logger): RunPlace {
+  const resolve = (p: string) => resolvePath(loaded, p)
+  const config = anchorPaths((exp.destination ?? loaded.config.destination)!, resolve)
+  return { exportName: exp.name, config, template: rootTemplate(config, resolve), logger }
 }
 
 /** What a search found. */
@@ -73,4 +87,18 @@ export async function findRuns(place: RunPlace, runId?: string): Promise<RunSear
 /** The destination rooted at the export's directory of run `runId`. */
 export function openRun(place: RunPlace, runId: string): Destination {
   return openDestinationAt(place.config, runRoot(place, runId), place.logger)
+}
+
+/**
+ * Where an export's state is kept beside its data: `_rivet/state.json` in the export's directory,
+ * or, when every run has a directory of its own, `_rivet/state/<export>.json` above them.
+ */
+export function statePlace(place: RunPlace): { destination: Destination; path: string } {
+  if (!PER_RUN.test(place.template)) {
+    return { destination: openRun(place, '00000000T000000Z-000000'), path: '_rivet/state.json' }
+  }
+  return {
+    destination: openDestinationAt(place.config, fixedBase(place), place.logger),
+    path: `_rivet/state/${place.exportName}.json`,
+  }
 }

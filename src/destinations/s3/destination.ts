@@ -5,8 +5,16 @@
  */
 import { authError, destinationError, RivetError } from '../../errors.ts'
 import { maskKeyId } from '../../auth/credentials.ts'
-import type { CredentialInfo, Destination } from '../destination.ts'
-import { contentMd5, NetworkError, StoreError, transient, xmlTag, xmlTexts } from '../http.ts'
+import type { CredentialInfo, Destination, Versioned } from '../destination.ts'
+import {
+  contentMd5,
+  NetworkError,
+  StoreError,
+  transient,
+  versionCondition,
+  xmlTag,
+  xmlTexts,
+} from '../http.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
 import { listUnder, streamObject } from '../objects.ts'
 import { withRetry } from '../retry.ts'
@@ -48,6 +56,11 @@ function expired(error: unknown, sentToken: boolean): boolean {
 function retryable(error: unknown): boolean {
   return transient(error) ||
     (error instanceof StoreError && (error.code === 'SlowDown' || error.code === 'RequestTimeout'))
+}
+
+/** The S3 error code behind a failed request (send() wraps the answer in a RivetError). */
+function s3Code(error: unknown): string | undefined {
+  return error instanceof RivetError && error.cause instanceof StoreError ? error.cause.code : undefined
 }
 
 /** A bucket + prefix, rooted at one export's directory. */
@@ -230,6 +243,39 @@ export class S3Destination implements Destination {
     })
   }
 
+  async readVersioned(path: string): Promise<Versioned | undefined> {
+    try {
+      const response = await this.send('GetObject', 'GET', this.key(path), {})
+      return {
+        bytes: new Uint8Array(await response.arrayBuffer()),
+        version: response.headers.get('etag') ?? '',
+      }
+    } catch (error) {
+      if (s3Code(error) === 'NoSuchKey') return undefined
+      throw error
+    }
+  }
+
+  async putIfVersion(
+    path: string,
+    bytes: Uint8Array,
+    version: string | undefined,
+  ): Promise<string | undefined> {
+    try {
+      const response = await this.send('PutObject', 'PUT', this.key(path), {
+        body: bytes,
+        headers: { 'content-md5': contentMd5(bytes), ...versionCondition(version) },
+      })
+      return response.headers.get('etag') ?? ''
+    } catch (error) {
+      // 409 is S3's answer to two conditional writes of one key in flight at once.
+      if (s3Code(error) === 'PreconditionFailed' || s3Code(error) === 'ConditionalRequestConflict') {
+        return undefined
+      }
+      throw error
+    }
+  }
+
   async remove(path: string): Promise<void> {
     await this.send('DeleteObject', 'DELETE', this.key(path), {})
   }
@@ -247,9 +293,7 @@ export class S3Destination implements Destination {
   read(path: string): Promise<ReadableStream<Uint8Array> | undefined> {
     return streamObject(
       () => this.send('GetObject', 'GET', this.key(path), {}),
-      // send() has already turned the answer into a RivetError; the S3 code is its cause.
-      (error) =>
-        error instanceof RivetError && error.cause instanceof StoreError && error.cause.code === 'NoSuchKey',
+      (error) => s3Code(error) === 'NoSuchKey',
       (error) => this.fail(error),
     )
   }
