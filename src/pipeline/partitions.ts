@@ -28,7 +28,10 @@ export const HIVE_NULL = '__HIVE_DEFAULT_PARTITION__'
  * Partitions with a part open at once. Each open part holds an encoder's unfinished row group
  * and, on object stores, an upload buffer, so this bounds memory whatever the partition count;
  * past it the least recently written partition's part is finished, and its next rows start a
- * new part.
+ * new part. Measured (Bun, 1M rows x 8 columns, 2 MB row groups): 16 partitions all open peak at
+ * 334 MB RSS against 155 MB unpartitioned. Rows that arrive interleaved across many more
+ * partitions than this make many small parts (300 partitions cycling every row: 9,000 parts for
+ * 300k rows); ordering the query by the partition column gives one part per partition.
  */
 export const MAX_OPEN_PARTITIONS = 16
 
