@@ -19,7 +19,8 @@ import { runChunks } from './chunked.ts'
 import { CursorTracker, skipExported } from './incremental.ts'
 import { buildManifest, type Manifest, manifestPath } from './manifest.ts'
 import type { PartRecord, PartTotals } from './parts.ts'
-import { PartWriter } from './parts.ts'
+import { qualityError, qualityObserver } from './quality.ts'
+import { openPartSink } from './sink.ts'
 import { type ExportPlan, planExport } from './plan.ts'
 import { newRunId } from './run-id.ts'
 import { exportPlace, findRuns } from './runs.ts'
@@ -89,6 +90,7 @@ export class RunWriter {
 
   constructor(
     readonly destination: Destination,
+    private readonly exp: ExportConfig,
     private readonly plan: ExportPlan,
     private readonly runId: string,
     /** The number of the next part: parts are numbered across the slices of a run. */
@@ -107,12 +109,11 @@ export class RunWriter {
     signal: AbortSignal,
     filter?: TransformStream<ColumnBatch, ColumnBatch>,
   ): Promise<PartRecord[]> {
-    const sink = new PartWriter(
+    const sink = openPartSink(
       this.destination,
-      this.plan.format,
-      this.plan.columns,
+      this.exp,
+      this.plan,
       (_index, ext) => `${this.plan.name}-${this.runId}-${String(this.nextPart++).padStart(5, '0')}.${ext}`,
-      this.plan.maxFileSize,
     )
     const rows = source.read({ query: this.plan.query, columns: this.plan.columns, range }, BATCH_LIMITS)
     try {
@@ -234,10 +235,13 @@ export async function runExport(
   await destination.check()
 
   const observers: ((batch: ColumnBatch) => void)[] = []
-  const writer = new RunWriter(destination, plan, runId, resuming ? checkpoint!.next_part : 0, observers)
+  const quality = qualityObserver(exp, plan.columns)
+  if (quality) observers.push((batch) => quality.observe(batch))
+  const writer = new RunWriter(destination, exp, plan, runId, resuming ? checkpoint!.next_part : 0, observers)
   const estimate = await source.estimateRows(plan.query).catch(() => undefined)
   const stopProgress = showProgress(exp.name, writer.totals, estimate)
   let parts: PartRecord[] = []
+  let manifestWritten = false
   try {
     let cursor: Manifest['cursor'] = null
     let commit: ((state: ExportState) => ExportState) | undefined
@@ -300,11 +304,12 @@ export async function runExport(
       )
     }
 
+    const failures = quality?.failures() ?? []
     const manifest = buildManifest({
       exportName: exp.name,
       runId,
       mode: exp.mode,
-      status: 'succeeded',
+      status: failures.length ? 'failed' : 'succeeded',
       startedAt,
       finishedAt: new Date(),
       engine: source.engine,
@@ -314,10 +319,17 @@ export async function runExport(
       columns: plan.columns,
       parts,
       cursor,
+      failures,
     })
     const manifestFile = destination.singleStream ? null : manifestPath(runId)
     if (manifestFile) {
       await destination.put(manifestFile, new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'))
+    }
+    manifestWritten = true
+    // A failed rule leaves the cursor where it was; a claim made for this run is dropped.
+    if (failures.length) {
+      if (commit) await store!.save({ ...state, pending: undefined, checkpoint: undefined }, version)
+      throw qualityError(exp.name, runId, failures)
     }
     if (commit) await store!.save(commit(state), version)
     stopProgress()
@@ -339,8 +351,9 @@ export async function runExport(
     }
   } catch (error) {
     stopProgress()
+    // Parts a written manifest lists stay: committed, or the evidence of a failed quality rule.
     // A chunked run keeps its committed chunks for --resume; any other run leaves nothing.
-    if (exp.mode !== 'chunked') {
+    if (!manifestWritten && exp.mode !== 'chunked') {
       for (const part of parts) await destination.remove(part.path).catch(() => {})
     }
     throw signal.aborted ? signal.reason : error
