@@ -3,7 +3,7 @@
  * its manifest: every part there, with the bytes, sha256 and rows it lists. Queries no
  * database. Any problem exits 6 with the first one on the error line.
  */
-import { configError, Exit, RivetError } from '../errors.ts'
+import { configError, dataCheckError } from '../errors.ts'
 import { RUN_ID_PATTERN } from '../pipeline/run-id.ts'
 import { exportPlace } from '../pipeline/runs.ts'
 import { type RunReport, validateExport } from '../pipeline/validate.ts'
@@ -74,12 +74,11 @@ export const validateCommand: Command = {
     if (failed.length) {
       const problems = failed.flatMap((r) => r.problems)
       const more = problems.length > 1 ? ` (${problems.length - 1} more problem(s) in the report)` : ''
-      const error = new RivetError(
-        'VALIDATION_FAILED',
-        Exit.dataCheck,
+      const error = dataCheckError(
         `${problems[0].message}${more}; re-run the export (rivet run -e ${
           failed[0].export
         }) to write a good run`,
+        'VALIDATION_FAILED',
       )
       error.document = document
       error.report = text

@@ -89,6 +89,14 @@ async function duckPerPartition(root: string, column: string): Promise<Record<st
   )
 }
 
+/** Runs an export of rivet_layout with `lines` added, which must fail with exit 2 before writing anything. */
+async function expectPlanError(lines: string, message: RegExp): Promise<void> {
+  const dir = tempDir()
+  const file = localConfig(dir, `  - name: bad\n    table: rivet_layout\n${lines}`)
+  expectRunError(await rivet(['run', '-c', file, '--json']), { exit: 2, code: 'CONFIG_INVALID', message })
+  expect(listFiles(join(dir, 'out'))).toEqual([])
+}
+
 describe('partition_by', () => {
   test('timestamptz by UTC day to local disk: DuckDB reads every partition back, NULL included', async () => {
     const dir = tempDir()
@@ -213,24 +221,36 @@ describe('partition_by', () => {
     expect(validate.code).toBe(0)
   })
 
-  test('a granularity on a text column, or an unknown column, fails the plan with exit 2', async () => {
+  test('under Deno: the same directories, and a failing rule exits 6', async () => {
     const dir = tempDir()
-    const grain = localConfig(
+    const file = localConfig(
       dir,
-      '  - name: bad\n    table: rivet_layout\n    partition_by: label\n    partition_granularity: year\n',
+      '  - name: yearly\n    table: rivet_layout\n    partition_by: created_at\n    partition_granularity: year\n' +
+        '    quality: { unique_columns: [label] }\n',
     )
-    expectRunError(await rivet(['run', '-c', grain, '--json']), {
-      exit: 2,
-      code: 'CONFIG_INVALID',
-      message: /^exports\.bad\.partition_granularity: column "label" is string, not a date or timestamp/,
-    })
-    const typo = localConfig(dir, '  - name: bad\n    table: rivet_layout\n    partition_by: creatd_at\n')
-    expectRunError(await rivet(['run', '-c', typo, '--json']), {
-      exit: 2,
-      code: 'CONFIG_INVALID',
-      message: /"creatd_at" is not a column of the result; did you mean "created_at"\?$/,
-    })
-    expect(listFiles(join(dir, 'out'))).toEqual([])
+    const result = await rivet(['run', '-c', file], { runtime: 'deno' })
+    expect(result.code).toBe(6)
+    expect(errorLines(result.stderr)[0].msg).toStartWith(
+      `export yearly: quality rule unique_columns: column label has ${ROWS - 4} duplicate value(s); run `,
+    )
+    const root = join(dir, 'out', 'yearly')
+    expect(await duckPerPartition(root, 'created_at')).toEqual(
+      await pgRows(
+        `select to_char(created_at at time zone 'UTC', 'YYYY') as day, count(*)::int as n
+           from rivet_layout group by 1 order by 1 nulls last`,
+      ),
+    )
+  })
+
+  test('a granularity on a text column, or an unknown column, fails the plan with exit 2', async () => {
+    await expectPlanError(
+      '    partition_by: label\n    partition_granularity: year\n',
+      /^exports\.bad\.partition_granularity: column "label" is string, not a date or timestamp/,
+    )
+    await expectPlanError(
+      '    partition_by: creatd_at\n',
+      /"creatd_at" is not a column of the result; did you mean "created_at"\?$/,
+    )
   })
 })
 
@@ -335,18 +355,30 @@ describe('quality', () => {
     }])
   })
 
-  test('a rule on an unknown column fails the plan with a "did you mean", writing nothing', async () => {
+  test('an incremental run that fails a rule leaves the cursor where it was', async () => {
     const dir = tempDir()
-    const file = localConfig(
-      dir,
-      '  - name: typo\n    table: rivet_layout\n    quality: { unique_columns: [idd] }\n',
+    const exportLines = (quality: string) =>
+      `  - name: inc\n    table: rivet_layout\n    mode: incremental\n    cursor_column: id\n${quality}`
+    const failing = localConfig(dir, exportLines('    quality: { row_count_max: 10 }\n'))
+    const first = await rivet(['run', '-c', failing, '--json'])
+    expect(first.code).toBe(6)
+    expect(errorLines(first.stderr)[0].msg).toStartWith(
+      `export inc: quality rule row_count_max: ${ROWS} rows, more than 10; run `,
     )
-    expectRunError(await rivet(['run', '-c', file, '--json']), {
-      exit: 2,
-      code: 'CONFIG_INVALID',
-      message:
-        /^exports\.typo\.quality\.unique_columns: "idd" is not a column of the result; did you mean "id"\?$/,
-    })
-    expect(listFiles(join(dir, 'out'))).toEqual([])
+    // The same export without the rule starts from the beginning: the failed run moved nothing.
+    const relaxed = localConfig(dir, exportLines(''))
+    const second = await rivet(['run', '-c', relaxed, '--json'])
+    expect(second.code).toBe(0)
+    expect(JSON.parse(second.stdout).exports[0].rows).toBe(ROWS)
+    const third = await rivet(['run', '-c', relaxed, '--json'])
+    expect(third.code).toBe(0)
+    expect(JSON.parse(third.stdout).exports[0].rows).toBe(0)
+  })
+
+  test('a rule on an unknown column fails the plan with a "did you mean", writing nothing', async () => {
+    await expectPlanError(
+      '    quality: { unique_columns: [idd] }\n',
+      /^exports\.bad\.quality\.unique_columns: "idd" is not a column of the result; did you mean "id"\?$/,
+    )
   })
 })
