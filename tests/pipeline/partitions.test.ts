@@ -4,12 +4,13 @@
  * directory with more partitions than it may keep open, read back by DuckDB.
  */
 import { describe, expect, test } from 'bun:test'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseConfig } from '../../src/config/load.ts'
 import type { ExportConfig } from '../../src/config/schema.ts'
 import { LocalDestination } from '../../src/destinations/local.ts'
 import { RivetError } from '../../src/errors.ts'
+import { csvFormat } from '../../src/formats/csv.ts'
 import { parquetFormat } from '../../src/formats/parquet.ts'
 import {
   escapeHive,
@@ -137,15 +138,15 @@ describe('partitioned writer', () => {
     })
   }
 
-  function writer(dir: string): PartitionedWriter {
+  function writer(dir: string, format = parquetFormat('zstd', { rows: 1000 }), maxBytes?: number) {
     const spec = partitionSpec(exportWith('    partition_by: k\n'), columns)!
     return new PartitionedWriter(
       new LocalDestination(dir),
-      parquetFormat('zstd', { rows: 1000 }),
+      format,
       columns,
       spec,
       (index, ext) => `e-run-${String(index).padStart(5, '0')}.${ext}`,
-      undefined,
+      maxBytes,
     )
   }
 
@@ -185,6 +186,30 @@ describe('partitioned writer', () => {
       const [{ n }] = await duck(`select count(*)::int n from read_parquet('${join(dir, part.path)}')`)
       expect(n).toBe(part.rows)
     }
+  })
+
+  test('max_file_size rolls within a partition; numbers stay unique across partitions', async () => {
+    const dir = tempDir()
+    const sink = writer(dir, csvFormat('none'), 2000)
+    // Three partitions, all open at once: each batch brings ~3.3 KB to each, past max_file_size.
+    for (let b = 0; b < 4; b++) {
+      const ids = Array.from({ length: 1000 }, (_, i) => BigInt(b * 1000 + i))
+      await sink.write({ length: 1000, columns: [ids.map((id) => `p${id % 3n}`), ids], bytes: 16000 })
+    }
+    const parts = await sink.finish()
+    const numbers = parts.map((p) => Number(/-(\d{5})\.csv$/.exec(p.path)![1]))
+    expect(numbers).toEqual(numbers.map((_, i) => i))
+    const perPartition = Map.groupBy(parts, (p) => p.path.slice(0, p.path.indexOf('/')))
+    expect([...perPartition.keys()].sort()).toEqual(['k=p0', 'k=p1', 'k=p2'])
+    for (const list of perPartition.values()) expect(list.length).toBe(4)
+    let rows = 0
+    for (const part of parts) {
+      const text = readFileSync(join(dir, part.path), 'utf8')
+      expect(text.startsWith('k,id\r\n')).toBe(true)
+      expect(text.split('\r\n').length - 2).toBe(part.rows)
+      rows += part.rows
+    }
+    expect(rows).toBe(4000)
   })
 
   test('abort removes the parts of every partition, finished early or still open', async () => {
