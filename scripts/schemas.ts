@@ -11,10 +11,12 @@ import {
   errorDocumentSchema,
   initDocumentSchema,
   runDocumentSchema,
+  stateDocumentSchema,
   validateDocumentSchema,
 } from '../src/cli/documents.ts'
 import { configJsonSchema } from '../src/config/schema.ts'
 import { manifestSchema } from '../src/pipeline/manifest.ts'
+import { stateSchema } from '../src/pipeline/state.ts'
 
 /** File name (without .schema.json) -> JSON Schema. */
 export function generatedSchemas(): Record<string, unknown> {
@@ -26,6 +28,8 @@ export function generatedSchemas(): Record<string, unknown> {
     'init-result': z.toJSONSchema(initDocumentSchema),
     'doctor-result': z.toJSONSchema(doctorDocumentSchema),
     'validate-result': z.toJSONSchema(validateDocumentSchema),
+    state: z.toJSONSchema(stateSchema),
+    'state-result': z.toJSONSchema(stateDocumentSchema),
     error: z.toJSONSchema(errorDocumentSchema),
   }
 }

@@ -3,6 +3,7 @@
  * `bun scripts/schemas.ts`, and tests pin both the files and real output against them.
  */
 import { z } from 'zod'
+import { stateSchema } from '../pipeline/state.ts'
 
 /** The error member every failed command's document carries. */
 export const errorSchema = z.strictObject({
@@ -95,6 +96,17 @@ export const doctorDocumentSchema = z.strictObject({
   error: errorSchema.optional(),
 }).describe('rivet doctor --json')
 
+/** `rivet state show --json` and `rivet state reset --json`. */
+export const stateDocumentSchema = z.strictObject({
+  rivet_version: z.string(),
+  action: z.enum(['show', 'reset']),
+  exports: z.array(z.strictObject({
+    name: z.string(),
+    location: z.string().describe("where the export's state is kept"),
+    state: stateSchema.nullable().describe('the state (before a reset); null when there is none'),
+  })),
+})
+
 /** `rivet validate --json`. */
 export const validateDocumentSchema = z.strictObject({
   rivet_version: z.string(),
@@ -131,5 +143,7 @@ export type DoctorDocument = z.infer<typeof doctorDocumentSchema>
 export type InitDocument = z.infer<typeof initDocumentSchema>
 /** Type of `rivet check --json`. */
 export type CheckDocument = z.infer<typeof checkDocumentSchema>
+/** Type of `rivet state --json`. */
+export type StateDocument = z.infer<typeof stateDocumentSchema>
 /** Type of `rivet validate --json`. */
 export type ValidateDocument = z.infer<typeof validateDocumentSchema>

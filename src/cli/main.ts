@@ -23,6 +23,7 @@ async function commands(): Promise<Command[]> {
     { schemaCommand },
     { completionsCommand },
     { validateCommand },
+    { stateCommand },
   ] = await Promise.all([
     import('./run.ts'),
     import('./check.ts'),
@@ -31,12 +32,14 @@ async function commands(): Promise<Command[]> {
     import('./schema.ts'),
     import('./completions.ts'),
     import('./validate.ts'),
+    import('./state.ts'),
   ])
   const all: Command[] = [
     runCommand,
     checkCommand,
     doctorCommand,
     validateCommand,
+    stateCommand,
     initCommand,
     schemaCommand,
   ]

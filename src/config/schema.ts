@@ -140,12 +140,29 @@ const gcsDestination = z.strictObject({
   bucket: z.string().min(1),
   prefix: z.string().default('').describe('object name prefix; placeholders {export} {date} {run_id}'),
   endpoint: z.url().optional().describe('JSON API endpoint, default https://storage.googleapis.com'),
+  credentials_file: z.string().min(1).optional().describe(
+    'Google credential JSON (service_account, authorized_user, external_account), relative to the config file; ' +
+      'default: GOOGLE_APPLICATION_CREDENTIALS, then gcloud ADC, then the metadata server',
+  ),
+  impersonate_service_account: z.email().optional().describe(
+    'act as this service account (IAM Credentials generateAccessToken) with the credential found',
+  ),
   allow_anonymous: z.boolean().optional().describe(
-    'send no credentials (emulators, public buckets); otherwise GOOGLE_OAUTH_ACCESS_TOKEN',
+    'send no credentials (emulators, public buckets); turns every credential source off',
   ),
   part_size: size.optional().describe(
     'resumable upload chunk size, default 16MB (rounded up to a multiple of 256KiB)',
   ),
+}).superRefine((block, ctx) => {
+  for (const key of ['credentials_file', 'impersonate_service_account'] as const) {
+    if (block.allow_anonymous && block[key] !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `allow_anonymous and ${key} conflict: anonymous requests use no credentials`,
+      })
+    }
+  }
 })
 
 const azureDestination = z.strictObject({
@@ -153,9 +170,29 @@ const azureDestination = z.strictObject({
   container: z.string().min(1).optional(),
   bucket: z.string().min(1).optional().describe('alias of container'),
   prefix: z.string().default('').describe('blob name prefix; placeholders {export} {date} {run_id}'),
-  account_name: z.string().min(1).describe('storage account name'),
+  account_name: z.string().min(1).optional().describe(
+    'storage account name (required unless connection_string_env names it)',
+  ),
   account_key_env: envName.optional().describe('environment variable holding the account key (SharedKey)'),
   sas_token_env: envName.optional().describe('environment variable holding a SAS token (leading ? allowed)'),
+  connection_string_env: envName.optional().describe(
+    'environment variable holding a connection string (AccountKey or SharedAccessSignature; ' +
+      'UseDevelopmentStorage=true for Azurite)',
+  ),
+  tenant_id: z.string().min(1).optional().describe('service principal: directory (tenant) id'),
+  client_id: z.string().min(1).optional().describe(
+    'service principal: application (client) id; with managed_identity: a user-assigned identity',
+  ),
+  client_secret_env: envName.optional().describe(
+    'service principal: environment variable holding the client secret',
+  ),
+  managed_identity: z.boolean().optional().describe(
+    'use the managed identity (instance metadata, or App Service IDENTITY_ENDPOINT)',
+  ),
+  allow_anonymous: z.boolean().optional().describe(
+    'send no credentials (Azurite, public containers); with no credential setting at all: ' +
+      'AZURE_CLIENT_SECRET service principal, workload identity, then managed identity',
+  ),
   endpoint: z.url().optional().describe(
     'blob endpoint, default https://<account>.blob.core.windows.net; Azurite: http://127.0.0.1:10000/<account>',
   ),
@@ -167,11 +204,45 @@ const azureDestination = z.strictObject({
   if (Boolean(block.container) === Boolean(block.bucket)) {
     ctx.addIssue({ code: 'custom', path: ['container'], message: 'give exactly one of container or bucket' })
   }
-  if (block.account_key_env && block.sas_token_env) {
+  if (!block.account_name && !block.connection_string_env) {
     ctx.addIssue({
       code: 'custom',
-      path: ['sas_token_env'],
-      message: 'account_key_env and sas_token_env conflict: give one credential',
+      path: ['account_name'],
+      message: 'account_name is required unless connection_string_env names the account',
+    })
+  }
+  // One way to sign in: the first key given of each kind that is set.
+  const kinds = [
+    ['allow_anonymous'],
+    ['account_key_env'],
+    ['sas_token_env'],
+    ['connection_string_env'],
+    ['client_secret_env', 'tenant_id'],
+    ['managed_identity'],
+  ] as const
+  const given = kinds.map((keys) => keys.find((key) => block[key] !== undefined && block[key] !== false))
+    .filter((key) => key !== undefined)
+  if (given.length > 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [given[1]],
+      message: `${given[0]} and ${given[1]} conflict: give one credential`,
+    })
+  }
+  const principal = ['tenant_id', 'client_id', 'client_secret_env'] as const
+  if ((block.client_secret_env || block.tenant_id) && principal.some((key) => !block[key])) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [principal.find((key) => !block[key])!],
+      message: 'a service principal needs tenant_id, client_id and client_secret_env',
+    })
+  }
+  if (block.client_id && !block.client_secret_env && !block.managed_identity) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['client_id'],
+      message:
+        'client_id goes with client_secret_env (service principal) or managed_identity (user-assigned)',
     })
   }
 })
@@ -205,7 +276,22 @@ const exportSchema = z.strictObject({
   table: z.string().optional().describe('schema.table to export whole'),
   query: z.string().optional().describe('a SELECT to export'),
   query_file: z.string().optional().describe('file holding the SELECT, relative to the config file'),
-  mode: z.literal('full').default('full'),
+  mode: z.enum(['full', 'incremental', 'chunked', 'time_window']).default('full').describe(
+    'full: every row; incremental: rows past the last cursor; chunked: ranges of chunk_column in parallel, ' +
+      'resumable; time_window: the last days_window days of time_column',
+  ),
+  cursor_column: z.string().min(1).optional().describe(
+    'incremental: the column that grows with every change (updated_at, an id)',
+  ),
+  chunk_column: z.string().min(1).optional().describe('chunked: an integer or date column to split on'),
+  chunk_size: z.number().int().positive().optional().describe(
+    'chunked: values of chunk_column per chunk (days for a date column)',
+  ),
+  parallel: z.number().int().min(1).max(64).optional().describe(
+    'chunked: chunks read at once, each on its own connection (default 1)',
+  ),
+  time_column: z.string().min(1).optional().describe('time_window: a date or timestamp column'),
+  days_window: z.number().int().positive().optional().describe('time_window: how many days back to export'),
   format: z.enum(['parquet', 'csv']).default('parquet'),
   compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).optional()
     .describe('parquet: zstd (default) | snappy | gzip | none; csv: none (default) | gzip | zstd'),
@@ -241,14 +327,45 @@ const exportSchema = z.strictObject({
   destination: destinationSchema.optional().describe('overrides the top-level destination for this export'),
 })
 
+/** The keys each mode needs; the other modes' keys are errors rather than silently unused. */
+const MODE_KEYS = {
+  full: [],
+  incremental: ['cursor_column'],
+  chunked: ['chunk_column', 'chunk_size', 'parallel'],
+  time_window: ['time_column', 'days_window'],
+} as const
+const REQUIRED_KEYS = {
+  incremental: ['cursor_column'],
+  chunked: ['chunk_column', 'chunk_size'],
+  time_window: ['time_column', 'days_window'],
+} as const
+
+function modeKeys(exp: z.infer<typeof exportSchema>, issue: (key: string, message: string) => void): void {
+  for (const [mode, keys] of Object.entries(MODE_KEYS)) {
+    if (mode === exp.mode) continue
+    for (const key of keys) {
+      if (exp[key] !== undefined) {
+        issue(key, `${key} is for mode: ${mode}, and this export has mode: ${exp.mode}`)
+      }
+    }
+  }
+  if (exp.mode === 'full') return
+  for (const key of REQUIRED_KEYS[exp.mode]) {
+    if (exp[key] === undefined) issue(key, `mode: ${exp.mode} needs ${key}`)
+  }
+}
+
 /** The whole config file. */
 export const configSchema = z.strictObject({
   source: sourceSchema,
   destination: destinationSchema.optional(),
   exports: z.array(exportSchema).min(1),
   state: z.strictObject({
-    type: z.enum(['local']).default('local'),
-    path: z.string().optional().describe('state directory, default .rivet/ next to the config file'),
+    type: z.enum(['local', 'destination']).default('local').describe(
+      "local: a file per export in a directory next to the config; destination: beside each export's data, " +
+        'written with conditional requests',
+    ),
+    path: z.string().optional().describe('local: state directory, default .rivet/ next to the config file'),
   }).optional(),
 }).superRefine((config, ctx) => {
   const source = config.source
@@ -304,6 +421,7 @@ export const configSchema = z.strictObject({
         message: 'give exactly one of table, query or query_file',
       })
     }
+    modeKeys(exp, (key, message) => ctx.addIssue({ code: 'custom', path: ['exports', i, key], message }))
     if (exp.format === 'csv' && exp.compression === 'snappy') {
       ctx.addIssue({
         code: 'custom',

@@ -7,7 +7,9 @@ import type { Dirent } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { basename, dirname, join, posix } from 'node:path'
+import process from 'node:process'
 import { destinationError, RivetError } from '../errors.ts'
 import type { Destination, Versioned } from './destination.ts'
 
@@ -50,11 +52,27 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** A lock older than this was left by a process that died holding it. */
+/** A lock older than this was left by a process that died holding it (perhaps on another host). */
 const STALE_LOCK_MS = 30_000
 
 function contentVersion(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 32)
+}
+
+/** Whether a lock file was left by a process of this host that is gone (killed while holding it). */
+async function abandoned(lock: string): Promise<boolean> {
+  const [owner, age] = await Promise.all([
+    readFile(lock, 'utf8').then((text) => text.split(' '), () => []),
+    stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0),
+  ])
+  if (age > STALE_LOCK_MS) return true
+  if (owner[1] !== hostname() || !Number(owner[0])) return false
+  try {
+    process.kill(Number(owner[0]), 0)
+    return false
+  } catch (error) {
+    return (error as { code?: string }).code === 'ESRCH'
+  }
 }
 
 /**
@@ -67,13 +85,13 @@ async function withLock<T>(file: string, work: () => Promise<T>): Promise<T> {
   for (let attempt = 0;; attempt++) {
     try {
       const handle = await open(lock, 'wx', 0o600)
+      await handle.writeFile(`${process.pid} ${hostname()}`)
       await handle.close()
       break
     } catch (error) {
       if ((error as { code?: string }).code !== 'EEXIST') throw error
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0)
-      if (age > STALE_LOCK_MS) await unlink(lock).catch(() => {})
-      else if (attempt > 200) throw new Error(`${lock} is held by another process`)
+      if (await abandoned(lock)) await unlink(lock).catch(() => {})
+      else if (attempt > 400) throw new Error(`${lock} is held by another process`)
       else await new Promise((resolve) => setTimeout(resolve, 25))
     }
   }

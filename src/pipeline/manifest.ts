@@ -81,6 +81,8 @@ export function buildManifest(run: {
   compression: string
   columns: Column[]
   parts: PartRecord[]
+  /** The range of the cursor (or time) column the run covered. */
+  cursor?: Manifest['cursor']
   /** Quality rules that failed; given, they go into the manifest. */
   failures?: QualityFailure[]
 }): Manifest {
@@ -94,7 +96,7 @@ export function buildManifest(run: {
     started_at: run.startedAt.toISOString(),
     finished_at: run.finishedAt.toISOString(),
     source: { engine: run.engine, query: run.query },
-    cursor: null,
+    cursor: run.cursor ?? null,
     format: run.format,
     compression: run.compression,
     columns: run.columns.map((c) => ({
