@@ -21,11 +21,15 @@ export interface BearerToken {
   expiresAt?: Date
 }
 
-/** Azure Storage credentials: the account key (SharedKey signing) or a SAS token. */
+/**
+ * Azure Storage credentials: the account key (SharedKey signing), a SAS token, or a Microsoft
+ * Entra ID (Azure AD) bearer token for the storage audience.
+ */
 export type AzureStorageCredentials =
   | { kind: 'shared-key'; key: Secret }
   /** The SAS query string without a leading `?`. */
   | { kind: 'sas'; token: Secret; expiresAt?: Date }
+  | { kind: 'bearer' } & BearerToken
 
 /** Where credentials come from and how to get the current ones. */
 export interface CredentialProvider<T> {

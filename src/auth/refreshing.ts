@@ -5,7 +5,8 @@
  * expired, callers wait on one shared refresh. A failed background refresh is logged and tried
  * again on the next call, never thrown into an unrelated request.
  */
-import type { CredentialProvider } from './credentials.ts'
+import type { Logger } from '../log/logger.ts'
+import { type CredentialProvider, timeLeft } from './credentials.ts'
 
 /** Anything with an optional expiry. */
 export interface Expiring {
@@ -84,4 +85,32 @@ export class RefreshingCredentials<T extends Expiring> implements CredentialProv
     })
     return this.inFlight
   }
+}
+
+/**
+ * `fetch` behind the cache, with each fetch logged at debug level (what `describe` says about
+ * the new value, never a secret, and its expiry) and every failed background refresh as a
+ * warning, so a long run shows what happened without showing a secret.
+ */
+export function loggedRefreshing<T extends Expiring>(
+  source: string,
+  fetch: () => Promise<T>,
+  describe: (value: T) => string,
+  logger?: Logger,
+): RefreshingCredentials<T> {
+  return new RefreshingCredentials(source, async () => {
+    const value = await fetch()
+    logger?.debug(`${describe(value)} from ${source}`, {
+      expires_at: value.expiresAt?.toISOString(),
+      expires_in: value.expiresAt ? timeLeft(value.expiresAt) : undefined,
+    })
+    return value
+  }, {
+    onBackgroundError: (error) =>
+      logger?.warn(
+        `credentials from ${source}: refresh failed, still using the current ones: ${
+          (error as Error).message
+        }`,
+      ),
+  })
 }

@@ -1,7 +1,7 @@
 /** Opens the destination a config block describes, rooted at one export's directory. */
 import { posix } from 'node:path'
 import { awsCredentials } from '../auth/aws/chain.ts'
-import { azureCredentials } from '../auth/azure/chain.ts'
+import { azureAccess } from '../auth/azure/chain.ts'
 import { gcpCredentials } from '../auth/gcp/chain.ts'
 import { parseSize } from '../config/size.ts'
 import { env } from '../runtime/process.ts'
@@ -109,11 +109,12 @@ export function openDestinationAt(
     }
     case 'azure': {
       const container = (config.container ?? config.bucket)!
-      const account = config.account_name
-      const client = new AzureBlobClient(
-        { endpoint: config.endpoint ?? `https://${account}.blob.core.windows.net`, account, container },
-        azureCredentials(config, `destination azure container ${container}`),
+      const { account, endpoint, credentials } = azureAccess(
+        config,
+        `destination azure container ${container}`,
+        logger,
       )
+      const client = new AzureBlobClient({ endpoint, account, container }, credentials)
       return new AzureDestination(client, root, {
         partSize: partSize(config.part_size),
         concurrency: config.upload_concurrency ?? 4,

@@ -47,15 +47,18 @@ export function accountSas(expiresOn: Date, key = AZURITE.key): string {
   ).toString()
 }
 
-/** A SAS scoped to one container: it may write blobs but not read the container's properties. */
-export function containerSas(container: string, expiresOn: Date): string {
+/**
+ * A SAS scoped to one container: it may write blobs (and do what `permissions` allow) but not
+ * read the container's properties.
+ */
+export function containerSas(container: string, expiresOn: Date, permissions = 'racwd'): string {
   return generateBlobSASQueryParameters(
     {
       version: SAS_VERSION,
       containerName: container,
       startsOn: SAS_START,
       expiresOn,
-      permissions: ContainerSASPermissions.parse('racwd'),
+      permissions: ContainerSASPermissions.parse(permissions),
     },
     credential,
   ).toString()
@@ -64,12 +67,16 @@ export function containerSas(container: string, expiresOn: Date): string {
 /** The container the container-scoped SAS is signed for (a fixed name keeps the SAS fixed). */
 export const SAS_CONTAINER = 'rivet-sas-scoped'
 
+/** The container the write-only SAS is signed for. */
+export const WRITE_ONLY_CONTAINER = 'rivet-sas-write-only'
+
 /** The SAS tokens the tests plant. */
 export const SAS = {
   valid: accountSas(new Date('2099-01-01T00:00:00Z')),
   expired: accountSas(new Date('2021-01-01T00:00:00Z')),
   badSignature: accountSas(new Date('2099-01-01T00:00:00Z'), WRONG_AZURE_KEY),
   container: containerSas(SAS_CONTAINER, new Date('2099-01-01T00:00:00Z')),
+  writeOnly: containerSas(WRITE_ONLY_CONTAINER, new Date('2099-01-01T00:00:00Z'), 'cw'),
 }
 
 /** The secret part of a SAS token: its signature, URL-encoded (as in the token) and decoded. */

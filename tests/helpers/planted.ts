@@ -4,6 +4,7 @@
  */
 import { AWS_PLANTED } from './aws.ts'
 import { AZURITE, SAS, sasSignatures, WRONG_AZURE_KEY } from './azure.ts'
+import { AZURE_PLANTED } from './azure-fakes.ts'
 import { GCS_TOKEN } from './gcs.ts'
 import { MINIO } from './s3.ts'
 
@@ -16,6 +17,7 @@ export const PLANTED_SECRETS = [
   AZURITE.key,
   WRONG_AZURE_KEY,
   ...Object.values(SAS).flatMap(sasSignatures),
+  ...Object.values(AZURE_PLANTED),
   GCS_TOKEN,
   MINIO.secretKey,
   ...Object.values(AWS_PLANTED),

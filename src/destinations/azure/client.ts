@@ -1,14 +1,24 @@
 /**
- * A small Azure Blob client on fetch: requests to one container, signed with SharedKey or
- * carrying a SAS token, and Azure's error answers (x-ms-error-code, XML body) turned into
- * {@link StoreError}s. It knows HTTP, not config or the pipeline.
+ * A small Azure Blob client on fetch: requests to one container, signed with SharedKey, carrying
+ * a SAS token or a bearer token, or anonymous, and Azure's error answers (x-ms-error-code, XML
+ * body) turned into {@link StoreError}s. A refused bearer token is replaced once. It knows HTTP,
+ * not config or the pipeline.
  */
-import type { AzureStorageCredentials, CredentialProvider } from '../../auth/credentials.ts'
+import type { AzureProvider } from '../../auth/azure/source.ts'
 import { type Answer, encodePath, fetchOrThrow, readAnswer, StoreError, xmlTag } from '../http.ts'
 import { sharedKeyAuthorization } from './sharedkey.ts'
 
-/** The REST API version rivet speaks; Azurite 3.35 and every Azure region accept it. */
+/**
+ * The REST API version rivet speaks; Azurite 3.35 and every Azure region accept it, and bearer
+ * tokens need 2017-11-09 or later.
+ */
 const AZURE_API_VERSION = '2021-08-06'
+
+/**
+ * Answers to a bearer token that expired or was revoked: Azure says 401 InvalidAuthenticationInfo,
+ * Azurite 403 AuthenticationFailed ("The token is expired").
+ */
+const TOKEN_REFUSED_CODES = new Set(['InvalidAuthenticationInfo', 'AuthenticationFailed'])
 
 /** Where the container is. */
 export interface AzureLocation {
@@ -30,7 +40,8 @@ export interface AzureRequest {
 export class AzureBlobClient {
   constructor(
     readonly location: AzureLocation,
-    readonly credentials: CredentialProvider<AzureStorageCredentials>,
+    /** Undefined for anonymous requests. */
+    readonly credentials: AzureProvider | undefined,
   ) {}
 
   /** The URL of a blob (or of the container, for an empty name). */
@@ -52,16 +63,37 @@ export class AzureBlobClient {
    * throws {@link StoreError} for an error answer.
    */
   async open(operation: string, method: string, blob: string, request: AzureRequest = {}): Promise<Response> {
-    const credentials = await this.credentials.get()
+    try {
+      return await this.attempt(operation, method, blob, request)
+    } catch (error) {
+      const provider = this.credentials
+      const refused = error instanceof StoreError &&
+        (error.status === 401 || TOKEN_REFUSED_CODES.has(error.code))
+      // Only tokens refresh: a new one may be accepted where the cached one expired early.
+      if (!provider?.refreshable || !refused) throw error
+      provider.invalidate()
+      return await this.attempt(operation, method, blob, request)
+    }
+  }
+
+  private async attempt(
+    operation: string,
+    method: string,
+    blob: string,
+    request: AzureRequest,
+  ): Promise<Response> {
+    const credentials = await this.credentials?.get()
     const url = this.url(blob, request.query)
     const headers: Record<string, string> = {
       'x-ms-date': new Date().toUTCString(),
       'x-ms-version': AZURE_API_VERSION,
       ...request.headers,
     }
-    if (credentials.kind === 'sas') {
+    if (credentials?.kind === 'sas') {
       url.search = `${url.search ? `${url.search}&` : '?'}${credentials.token.reveal()}`
-    } else {
+    } else if (credentials?.kind === 'bearer') {
+      headers.authorization = `Bearer ${credentials.token.reveal()}`
+    } else if (credentials?.kind === 'shared-key') {
       // fetch sets Content-Length itself; it is only added here to be signed.
       const signed = { ...headers, 'content-length': String(request.body?.length ?? 0) }
       headers.authorization = sharedKeyAuthorization(

@@ -4,8 +4,8 @@
  * Content-MD5 the service checks. Until the block list is committed no blob is visible, so an
  * aborted upload leaves only uncommitted blocks, which Azure discards by itself after a week.
  */
-import { contentMd5, StoreError, transient, xmlTexts } from '../http.ts'
-import type { CredentialInfo, Destination } from '../destination.ts'
+import { contentMd5, StoreError, transient, versionCondition, xmlTexts } from '../http.ts'
+import type { CredentialInfo, Destination, Versioned } from '../destination.ts'
 import { storeFailure, type StoreTarget, type Verdict } from '../failure.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
 import { listUnder, streamObject } from '../objects.ts'
@@ -32,6 +32,9 @@ function blockId(index: number): string {
   return btoa(`block-${String(index).padStart(6, '0')}`)
 }
 
+/** What `doctor` and messages call requests without credentials. */
+const ANONYMOUS = 'anonymous (allow_anonymous)'
+
 function classify(error: StoreError): Verdict {
   if (error.code === 'ContainerNotFound') return 'missing'
   return error.status === 401 || error.status === 403 ? 'auth' : 'other'
@@ -56,47 +59,41 @@ export class AzureDestination implements Destination {
     return this.root ? `${this.root}/${path}` : path
   }
 
-  private async target(): Promise<StoreTarget> {
+  private target(): StoreTarget {
     const { account, container, endpoint } = this.client.location
     const provider = this.client.credentials
-    const credentials = await provider.get()
-    let authHint = `check that the key belongs to account ${account}`
-    if (credentials.kind === 'sas') {
-      const expiry = credentials.expiresAt
-      authHint = expiry && expiry.getTime() <= Date.now()
-        ? `the SAS token expired at ${expiry.toISOString()}; issue a new one`
-        : 'check that the SAS token is current, signed for this account, and allows read, write, create and delete'
-    }
     return {
       what: `Azure container ${container} (account ${account})`,
       endpoint,
-      credentials: provider.source,
-      authHint,
+      credentials: provider?.source ?? ANONYMOUS,
+      authHint: provider?.renew ??
+        'the container does not allow anonymous access: set a credential, or make the container public',
       missingHint: 'create it or fix destination.container',
     }
   }
 
-  private async fail(error: unknown) {
-    return storeFailure(error, await this.target(), classify)
+  private fail(error: unknown) {
+    return storeFailure(error, this.target(), classify)
   }
 
   private async send(operation: string, method: string, blob: string, request: AzureRequest = {}) {
     try {
       return await withRetry(() => this.client.send(operation, method, blob, request), transient)
     } catch (error) {
-      throw await this.fail(error)
+      throw this.fail(error)
     }
   }
 
   async credentials(): Promise<CredentialInfo> {
     const provider = this.client.credentials
+    if (!provider) return { source: ANONYMOUS }
     const credentials = await provider.get()
     return {
       source: provider.source,
-      identity: this.client.location.account,
-      expiresAt: credentials.kind === 'sas' ? credentials.expiresAt : undefined,
+      identity: provider.identity,
+      expiresAt: credentials.kind === 'shared-key' ? undefined : credentials.expiresAt,
       refreshable: provider.refreshable,
-      renew: `issue a new SAS token and put it in the variable ${provider.source} reads`,
+      renew: provider.renew,
     }
   }
 
@@ -109,7 +106,7 @@ export class AzureDestination implements Destination {
     } catch (error) {
       // The signature was accepted; whether the SAS may write shows on the first upload.
       if (error instanceof StoreError && SAS_SCOPE_CODES.has(error.code)) return
-      throw await this.fail(error)
+      throw this.fail(error)
     }
   }
 
@@ -152,12 +149,47 @@ export class AzureDestination implements Destination {
     })
   }
 
+  async readVersioned(path: string): Promise<Versioned | undefined> {
+    try {
+      const response = await this.client.open('GetBlob', 'GET', this.blob(path))
+      return {
+        bytes: new Uint8Array(await response.arrayBuffer()),
+        version: response.headers.get('etag') ?? '',
+      }
+    } catch (error) {
+      if (error instanceof StoreError && error.code === 'BlobNotFound') return undefined
+      throw this.fail(error)
+    }
+  }
+
+  async putIfVersion(
+    path: string,
+    bytes: Uint8Array,
+    version: string | undefined,
+  ): Promise<string | undefined> {
+    try {
+      const answer = await this.client.send('PutBlob', 'PUT', this.blob(path), {
+        body: bytes,
+        headers: {
+          'x-ms-blob-type': 'BlockBlob',
+          'content-md5': contentMd5(bytes),
+          ...versionCondition(version),
+        },
+      })
+      return answer.headers.get('etag') ?? ''
+    } catch (error) {
+      // 412 ConditionNotMet; 409 BlobAlreadyExists for If-None-Match: * on some versions.
+      if (error instanceof StoreError && (error.status === 412 || error.status === 409)) return undefined
+      throw this.fail(error)
+    }
+  }
+
   async remove(path: string): Promise<void> {
     try {
       await withRetry(() => this.client.send('DeleteBlob', 'DELETE', this.blob(path)), transient)
     } catch (error) {
       if (error instanceof StoreError && error.status === 404) return
-      throw await this.fail(error)
+      throw this.fail(error)
     }
   }
 
