@@ -58,6 +58,18 @@ export function rootTemplate(config: DestinationConfig, resolvePath: (p: string)
   }
 }
 
+/**
+ * The block with its file paths anchored by `resolvePath` (the config file's directory): the
+ * destination opens the same files whatever the working directory.
+ */
+export function anchorPaths(
+  config: DestinationConfig,
+  resolvePath: (p: string) => string,
+): DestinationConfig {
+  if (config.type !== 'gcs' || !config.credentials_file) return config
+  return { ...config, credentials_file: resolvePath(config.credentials_file) }
+}
+
 /** The destination for one export run. */
 export function openDestination(
   config: DestinationConfig,
@@ -66,12 +78,17 @@ export function openDestination(
   /** Where credential refreshes are logged. */
   logger?: Logger,
 ): Destination {
-  return openDestinationAt(config, exportRoot(rootTemplate(config, resolvePath), values), logger)
+  return openDestinationAt(
+    anchorPaths(config, resolvePath),
+    exportRoot(rootTemplate(config, resolvePath), values),
+    logger,
+  )
 }
 
 /**
  * The destination a config block describes, rooted at `root` (a directory or key prefix with
- * placeholders filled): `validate` roots one above the placeholders to look for runs.
+ * placeholders filled): `validate` roots one above the placeholders to look for runs. File
+ * paths in `config` must be anchored already (see {@link anchorPaths}).
  */
 export function openDestinationAt(
   config: DestinationConfig,
@@ -103,7 +120,7 @@ export function openDestinationAt(
     case 'gcs': {
       const client = new GcsClient(
         { endpoint: config.endpoint ?? 'https://storage.googleapis.com', bucket: config.bucket },
-        gcpCredentials(config, `destination gs://${config.bucket}`),
+        gcpCredentials(config, `destination gs://${config.bucket}`, { logger }),
       )
       return new GcsDestination(client, root, partSize(config.part_size))
     }

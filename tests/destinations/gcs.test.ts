@@ -16,6 +16,7 @@ import {
   objectStoreConfig,
 } from '../helpers/cloud-export.ts'
 import { tempDir } from '../helpers/files.ts'
+import { gcpEnv } from '../helpers/gcp-fakes.ts'
 import {
   FAKE_GCS,
   GCS_TOKEN,
@@ -189,10 +190,10 @@ describe('gcs destination', () => {
 
   test('no credentials exit 4 listing what was tried', async () => {
     const dir = tempDir()
-    const result = await run(['run', '-c', config(dir, 'b', { extra: '' })])
+    const result = await run(['run', '-c', config(dir, 'b', { extra: '' })], gcpEnv())
     expect(result.code).toBe(4)
     expect(errorLines(result.stderr)[0].msg).toMatch(
-      /no Google credentials found; tried allow_anonymous \(not set\) and GOOGLE_OAUTH_ACCESS_TOKEN \(not set\)/,
+      /no Google credentials found; tried GOOGLE_OAUTH_ACCESS_TOKEN \(not set\); GOOGLE_APPLICATION_CREDENTIALS \(not set\); ADC from gcloud \(.+ does not exist\); metadata server \(http:\/\/127\.0\.0\.1:1\): /,
     )
   })
 

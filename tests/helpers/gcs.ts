@@ -51,6 +51,8 @@ export interface SeenRequest {
   authorization?: string
   /** Body length. */
   bytes: number
+  /** When the proxy received it (ms since the epoch). */
+  at: number
 }
 
 /** A chunk of a resumable upload (not a status query: those carry no bytes). */
@@ -105,6 +107,7 @@ export async function gcsProxy(
       contentRange: req.headers['content-range'],
       authorization: req.headers.authorization,
       bytes: bytes.length,
+      at: Date.now(),
     }
     seen.push(request)
     const action = decide(request)

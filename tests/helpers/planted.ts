@@ -5,6 +5,7 @@
 import { AWS_PLANTED } from './aws.ts'
 import { AZURITE, SAS, sasSignatures, WRONG_AZURE_KEY } from './azure.ts'
 import { AZURE_PLANTED } from './azure-fakes.ts'
+import { GCP_PLANTED } from './gcp-fakes.ts'
 import { GCS_TOKEN } from './gcs.ts'
 import { MINIO } from './s3.ts'
 
@@ -19,6 +20,7 @@ export const PLANTED_SECRETS = [
   ...Object.values(SAS).flatMap(sasSignatures),
   ...Object.values(AZURE_PLANTED),
   GCS_TOKEN,
+  ...Object.values(GCP_PLANTED),
   MINIO.secretKey,
   ...Object.values(AWS_PLANTED),
 ]

@@ -8,6 +8,7 @@
 export interface HttpAnswer {
   status: number
   ok: boolean
+  headers: Headers
   text: string
 }
 
@@ -30,7 +31,12 @@ export async function fetchWithin(url: string, init: RequestInit, timeoutMs: num
   const signal = AbortSignal.timeout(timeoutMs)
   try {
     const response = await fetch(url, { ...init, signal, redirect: 'error' })
-    return { status: response.status, ok: response.ok, text: await response.text() }
+    return {
+      status: response.status,
+      ok: response.ok,
+      headers: response.headers,
+      text: await response.text(),
+    }
   } catch (error) {
     const reason = signal.aborted
       ? `no answer within ${timeoutMs >= 1000 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`}`

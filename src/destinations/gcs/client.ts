@@ -1,9 +1,11 @@
 /**
  * A small Google Cloud Storage client on fetch, for the JSON API: requests to one bucket with
- * an OAuth bearer token (or none, for emulators and public buckets), and GCS's JSON error
- * answers turned into {@link StoreError}s. It knows HTTP, not config or the pipeline.
+ * an OAuth bearer token (or none, for emulators and public buckets), a request answered 401
+ * sent once more with a fresh token, and GCS's JSON error answers turned into
+ * {@link StoreError}s. It knows HTTP, not config or the pipeline.
  */
-import type { BearerToken, CredentialProvider } from '../../auth/credentials.ts'
+import type { GoogleCredentials } from '../../auth/gcp/source.ts'
+import type { Secret } from '../../log/secret.ts'
 import { type Answer, fetchOrThrow, readAnswer, StoreError } from '../http.ts'
 
 /** Where the bucket is. */
@@ -32,7 +34,7 @@ export class GcsClient {
   constructor(
     readonly location: GcsLocation,
     /** Undefined: anonymous requests, without an Authorization header. */
-    readonly credentials: CredentialProvider<BearerToken> | undefined,
+    readonly credentials: GoogleCredentials | undefined,
   ) {}
 
   /** `endpoint` + `path`, however the endpoint was written. */
@@ -79,15 +81,15 @@ export class GcsClient {
    * download; throws {@link StoreError} for an error answer.
    */
   async open(operation: string, method: string, url: string, request: GcsRequest = {}): Promise<Response> {
-    const headers: Record<string, string> = { ...request.headers }
-    if (this.credentials) headers.authorization = `Bearer ${(await this.credentials.get()).token.reveal()}`
-    // 308 is "resume incomplete" to an upload session, never a redirect to follow.
-    const response = await fetchOrThrow(operation, url, {
-      method,
-      headers,
-      body: request.body,
-      redirect: 'manual',
-    })
+    const first = await this.attempt(operation, method, url, request)
+    let response = first.response
+    if (response.status === 401 && first.sent && this.credentials?.refreshable) {
+      // A token can be revoked or expire early: one fresh token settles whether it was the token.
+      // Another request may have renewed it meanwhile; then that one is the fresh token.
+      await response.body?.cancel()
+      if ((await this.credentials.get()).token === first.sent) this.credentials.invalidate()
+      response = (await this.attempt(operation, method, url, request)).response
+    }
     if (response.ok || request.accept?.includes(response.status)) return response
     const text = await response.text()
     let body: GcsErrorBody = {}
@@ -99,5 +101,25 @@ export class GcsClient {
     const code = body.error?.errors?.[0]?.reason ?? `HTTP${response.status}`
     const message = body.error?.message ?? (text.split('\n')[0] || response.statusText)
     throw new StoreError(response.status, code, message, operation)
+  }
+
+  /** Sends the request once with the current token; `sent` is that token. */
+  private async attempt(
+    operation: string,
+    method: string,
+    url: string,
+    request: GcsRequest,
+  ): Promise<{ response: Response; sent?: Secret }> {
+    const headers: Record<string, string> = { ...request.headers }
+    const sent = this.credentials ? (await this.credentials.get()).token : undefined
+    if (sent) headers.authorization = `Bearer ${sent.reveal()}`
+    // 308 is "resume incomplete" to an upload session, never a redirect to follow.
+    const response = await fetchOrThrow(operation, url, {
+      method,
+      headers,
+      body: request.body,
+      redirect: 'manual',
+    })
+    return { response, sent }
   }
 }

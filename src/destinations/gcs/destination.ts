@@ -4,8 +4,8 @@
  * after a failure and cancelled on abort. A resumable upload makes its object only with the
  * last chunk, so nothing is visible before the stream closes.
  */
-import { GOOGLE_TOKEN_ENV } from '../../auth/gcp/chain.ts'
-import type { CredentialInfo, Destination } from '../destination.ts'
+import { maskEmail } from '../../auth/gcp/source.ts'
+import type { CredentialInfo, Destination, Versioned } from '../destination.ts'
 import { storeFailure, type StoreTarget, type Verdict } from '../failure.ts'
 import { StoreError, transient } from '../http.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
@@ -22,6 +22,22 @@ const ANONYMOUS = 'anonymous (allow_anonymous)'
  * a session means it expired; to a delete, that the object is already gone).
  */
 const BUCKET_OPERATIONS = new Set(['GetBucket', 'UploadObject', 'StartResumableUpload', 'ListObjects'])
+
+/** What to check when GCS refuses the credential, by the answer's status. */
+function authHint(client: GcsClient, status: number | undefined): string {
+  const credentials = client.credentials
+  if (!credentials) {
+    return 'the bucket needs credentials: drop allow_anonymous (rivet then uses credentials_file, ' +
+      'or Application Default Credentials)'
+  }
+  if (status === 403) {
+    return 'the identity may not use the bucket: it needs storage.objects.create, get, list and delete ' +
+      '(e.g. roles/storage.objectUser)'
+  }
+  return credentials.refreshable
+    ? `rivet fetched a fresh token and it was refused too: ${credentials.renew}`
+    : credentials.renew
+}
 
 function classify(error: StoreError): Verdict {
   if (error.status === 404 && BUCKET_OPERATIONS.has(error.operation)) return 'missing'
@@ -49,22 +65,19 @@ export class GcsDestination implements Destination {
     return this.root ? `${this.root}/${path}` : path
   }
 
-  private target(): StoreTarget {
+  private target(error: unknown): StoreTarget {
     const { bucket, endpoint } = this.client.location
-    const anonymous = !this.client.credentials
     return {
       what: `GCS bucket ${bucket}`,
       endpoint,
       credentials: this.client.credentials?.source ?? ANONYMOUS,
-      authHint: anonymous
-        ? `the bucket needs credentials: set ${GOOGLE_TOKEN_ENV} and drop allow_anonymous`
-        : 'check that the token is current (`gcloud auth print-access-token`) and may write to the bucket',
+      authHint: authHint(this.client, error instanceof StoreError ? error.status : undefined),
       missingHint: 'create it or fix destination.bucket',
     }
   }
 
   private fail(error: unknown) {
-    return storeFailure(error, this.target(), classify)
+    return storeFailure(error, this.target(error), classify)
   }
 
   private async send(operation: string, method: string, url: string, request: GcsRequest = {}) {
@@ -78,12 +91,13 @@ export class GcsDestination implements Destination {
   async credentials(): Promise<CredentialInfo> {
     const provider = this.client.credentials
     if (!provider) return { source: ANONYMOUS }
-    const { expiresAt } = await provider.get()
+    const { expiresAt, identity } = await provider.get()
     return {
       source: provider.source,
+      identity: identity ? maskEmail(identity) : undefined,
       expiresAt,
       refreshable: provider.refreshable,
-      renew: 'get a new token (e.g. `gcloud auth print-access-token`) or use credentials rivet can refresh',
+      renew: provider.renew,
     }
   }
 
@@ -107,6 +121,41 @@ export class GcsDestination implements Destination {
 
   async put(path: string, bytes: Uint8Array): Promise<void> {
     await this.send('UploadObject', 'POST', this.client.uploadUrl(this.name(path), 'media'), { body: bytes })
+  }
+
+  async readVersioned(path: string): Promise<Versioned | undefined> {
+    const url = this.client.objectUrl(this.name(path))
+    try {
+      const meta = JSON.parse((await this.client.send('GetObject', 'GET', url)).text) as {
+        generation: string
+      }
+      // Reading that generation, not the newest, keeps the bytes and the version together.
+      const media = await this.client.send(
+        'GetObject',
+        'GET',
+        `${url}?alt=media&generation=${meta.generation}`,
+      )
+      return { bytes: new TextEncoder().encode(media.text), version: String(meta.generation) }
+    } catch (error) {
+      if (error instanceof StoreError && error.status === 404) return undefined
+      throw this.fail(error)
+    }
+  }
+
+  async putIfVersion(
+    path: string,
+    bytes: Uint8Array,
+    version: string | undefined,
+  ): Promise<string | undefined> {
+    // Generation 0 matches only an object that does not exist.
+    const url = `${this.client.uploadUrl(this.name(path), 'media')}&ifGenerationMatch=${version ?? '0'}`
+    try {
+      const answer = await this.client.send('UploadObject', 'POST', url, { body: bytes })
+      return String((JSON.parse(answer.text) as { generation: string }).generation)
+    } catch (error) {
+      if (error instanceof StoreError && error.status === 412) return undefined
+      throw this.fail(error)
+    }
   }
 
   async remove(path: string): Promise<void> {

@@ -1,0 +1,65 @@
+/**
+ * What every Google credential source shares: the token with the identity it acts as, a
+ * source's name and renew hint, and the one cache ({@link RefreshingCredentials}) in front of
+ * it. The cache logs each fetch at debug level (masked identity and expiry only) and every
+ * failed background refresh as a warning.
+ */
+import type { Logger } from '../../log/logger.ts'
+import { type BearerToken, type CredentialProvider, maskKeyId, timeLeft } from '../credentials.ts'
+import { RefreshingCredentials } from '../refreshing.ts'
+
+/** An OAuth access token for Google APIs. */
+export interface GoogleToken extends BearerToken {
+  /** Who the token acts as (a service account's email), when the source knows. */
+  identity?: string
+}
+
+/** A place Google tokens come from. */
+export interface GoogleSource {
+  /** For messages and `doctor`: `credentials file /etc/rivet/sa.json (service account)`. */
+  source: string
+  /** What a user does when this source's credential is refused or cannot be renewed. */
+  renew: string
+  /** Fetches a fresh token; throws a RivetError (exit 4) that names the source and the fix. */
+  fetch(): Promise<GoogleToken>
+}
+
+/** Where a credential file was found. */
+export interface FileOrigin {
+  /** For source names: `credentials_file /etc/rivet/sa.json`, `ADC from gcloud (<path>)`. */
+  label: string
+  path: string
+  /** True for the file `gcloud auth application-default login` writes and renews. */
+  gcloud: boolean
+}
+
+/** A provider of Google tokens that also says how to renew them by hand. */
+export interface GoogleCredentials extends CredentialProvider<GoogleToken> {
+  readonly renew: string
+}
+
+/** An email with its local part masked, `rive****rter@proj.iam.gserviceaccount.com`. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@')
+  return at < 0 ? maskKeyId(email) : `${maskKeyId(email.slice(0, at))}${email.slice(at)}`
+}
+
+/** `source` behind the shared cache: fetched when first needed and again before it expires. */
+export function cachedToken(source: GoogleSource, logger?: Logger): GoogleCredentials {
+  const cache = new RefreshingCredentials(source.source, async () => {
+    const token = await source.fetch()
+    logger?.debug(`token from ${source.source}${token.identity ? ` for ${maskEmail(token.identity)}` : ''}`, {
+      expires_at: token.expiresAt?.toISOString(),
+      expires_in: token.expiresAt ? timeLeft(token.expiresAt) : undefined,
+    })
+    return token
+  }, {
+    onBackgroundError: (error) =>
+      logger?.warn(
+        `token from ${source.source}: refresh failed, still using the current one: ${
+          (error as Error).message
+        }`,
+      ),
+  })
+  return Object.assign(cache, { renew: source.renew })
+}
