@@ -13,6 +13,34 @@ import type { BatchLimits } from './source.ts'
 /** A per-column step a driver needs before conversion (e.g. PostgreSQL array text). */
 export type Prepare = (value: DriverValue) => DriverValue
 
+/**
+ * The converter for one output column, with the driver's preparation step (if any) before it.
+ * NULL skips the preparation.
+ */
+export function columnConverter(column: Column, prepare?: Prepare): Converter {
+  const convert = converterFor(column.type)
+  return prepare ? (v: DriverValue) => convert(v === null || v === undefined ? null : prepare(v)) : convert
+}
+
+/** The error for a value that cannot be stored exactly in its column. */
+export function valueError(column: Column, error: unknown): Error {
+  return sourceError(
+    `column "${column.name}" (${column.sourceType} -> ${typeName(column.type)}): ${
+      (error as Error).message
+    }; add a columns: override or cast it in the query`,
+    'VALUE_UNSUPPORTED',
+  )
+}
+
+/** The error for a NULL in a column described as NOT NULL. */
+export function nullError(column: Column): Error {
+  // A REQUIRED Parquet column cannot hold it; say so rather than fail inside the encoder.
+  return sourceError(
+    `column "${column.name}" was described as NOT NULL but a row holds NULL; coalesce it in the query`,
+    'VALUE_UNSUPPORTED',
+  )
+}
+
 function sizeOf(value: Value): number {
   if (typeof value === 'string') return value.length + 4
   if (value instanceof Uint8Array) return value.length + 4
@@ -28,11 +56,7 @@ export class BatchBuilder {
   private bytes = 0
 
   constructor(private readonly columns: Column[], prepare: (Prepare | undefined)[] = []) {
-    this.converters = columns.map((column, i) => {
-      const convert = converterFor(column.type)
-      const before = prepare[i]
-      return before ? (v: DriverValue) => convert(v === null || v === undefined ? null : before(v)) : convert
-    })
+    this.converters = columns.map((column, i) => columnConverter(column, prepare[i]))
     this.columnsData = columns.map(() => [])
   }
 
@@ -43,22 +67,9 @@ export class BatchBuilder {
       try {
         value = this.converters[c](row[c])
       } catch (error) {
-        const column = this.columns[c]
-        throw sourceError(
-          `column "${column.name}" (${column.sourceType} -> ${typeName(column.type)}): ${
-            (error as Error).message
-          }; add a columns: override or cast it in the query`,
-          'VALUE_UNSUPPORTED',
-        )
+        throw valueError(this.columns[c], error)
       }
-      if (value === null && !this.columns[c].nullable) {
-        // A REQUIRED Parquet column cannot hold it; say so rather than fail inside the encoder.
-        throw sourceError(
-          `column "${this.columns[c].name}" was described as NOT NULL but a row holds NULL; ` +
-            `coalesce it in the query`,
-          'VALUE_UNSUPPORTED',
-        )
-      }
+      if (value === null && !this.columns[c].nullable) throw nullError(this.columns[c])
       this.columnsData[c].push(value)
       this.bytes += value === null ? 1 : sizeOf(value)
     }
@@ -94,19 +105,14 @@ const COLLECT_EVERY_BYTES = 2 * 1024 * 1024
 const COLLECT_MAX_SHARE = 0.1
 
 /**
- * A stream of batches pulled from an async source of rows. Reading stops at the first error
- * and `cancel` releases the driver's cursor. Every {@link COLLECT_EVERY_BYTES} it collects
- * garbage (see collectGarbage), unless collections have been slow for the heap at hand.
+ * Paces garbage collections by input: call it with each batch's bytes. Every
+ * {@link COLLECT_EVERY_BYTES} it collects (see collectGarbage), unless collections have been
+ * slow for the heap at hand.
  */
-export function batchStream(
-  rows: AsyncIterator<readonly DriverValue[][]> | Iterator<readonly DriverValue[][]>,
-  builder: BatchBuilder,
-  limits: BatchLimits,
-): ReadableStream<ColumnBatch> {
-  let done = false
+export function garbagePacer(): (bytes: number) => void {
   let sinceCollect = 0
   let collectAfter = 0
-  const maybeCollect = (bytes: number) => {
+  return (bytes) => {
     sinceCollect += bytes
     if (sinceCollect < COLLECT_EVERY_BYTES || performance.now() < collectAfter) return
     const start = performance.now()
@@ -115,6 +121,19 @@ export function batchStream(
     collectAfter = end + (end - start) / COLLECT_MAX_SHARE
     sinceCollect = 0
   }
+}
+
+/**
+ * A stream of batches pulled from an async source of rows. Reading stops at the first error
+ * and `cancel` releases the driver's cursor. Garbage is collected as {@link garbagePacer} says.
+ */
+export function batchStream(
+  rows: AsyncIterator<readonly DriverValue[][]> | Iterator<readonly DriverValue[][]>,
+  builder: BatchBuilder,
+  limits: BatchLimits,
+): ReadableStream<ColumnBatch> {
+  let done = false
+  const maybeCollect = garbagePacer()
   return new ReadableStream<ColumnBatch>({
     async pull(controller) {
       while (!done && !builder.full(limits)) {

@@ -1,13 +1,15 @@
 /**
- * PostgreSQL through postgres.js. Every value is read as text (bytea as bytes) and converted
- * exactly in src/types; the session is pinned to UTC, ISO dates and ISO 8601 intervals so the
- * text is unambiguous. Rows stream through a server-side cursor, one batch at a time.
+ * PostgreSQL through postgres.js. Rows stream through a binary COPY (copy.ts) decoded straight into
+ * column values; types without a binary decoder come as text and are converted exactly in
+ * src/types, like everything on the server-side cursor that remains for reads COPY cannot do
+ * (no described columns, bounds with backslashes). The session is pinned to UTC, ISO dates and
+ * ISO 8601 intervals so the text is unambiguous.
  */
 import postgres from 'postgres'
 import type { DescribedColumn, OutputType } from '../../types/output.ts'
 import type { DriverValue } from '../../types/convert.ts'
 import type { ColumnBatch } from '../../types/values.ts'
-import { BatchBuilder, batchStream, type Prepare } from '../batch.ts'
+import { BatchBuilder, batchStream, columnConverter, type Prepare } from '../batch.ts'
 import type { ServerConnection } from '../connection.ts'
 import {
   type BatchLimits,
@@ -19,6 +21,8 @@ import {
   type SqlDialect,
 } from '../source.ts'
 import { parsePgArray } from './array.ts'
+import { binaryDecoder, textFieldDecoder } from './binary.ts'
+import { copyBatches, copyStatement, pgLiteral } from './copy.ts'
 import { pgError } from './errors.ts'
 import { describePgColumn, PG_OID, type PgColumnInfo } from './types.ts'
 
@@ -222,8 +226,37 @@ export class PostgresSource implements Source {
 
   read(request: ReadRequest, limits: BatchLimits): ReadableStream<ColumnBatch> {
     const narrowed = narrowQuery(request.query, request.range, this.dialect)
+    const infos = this.infos.get(request.query)
+    const cursor = () => this.readCursor(narrowed, request, limits)
+    // COPY binds no parameters, so the range's bounds go in as literals, which need no backslash.
+    if (infos?.length !== request.columns.length || narrowed.params.some((p) => p.includes('\\'))) {
+      return cursor()
+    }
+    const inlined = narrowQuery(request.query, request.range, {
+      ...this.dialect,
+      param: (index, type) => `${pgLiteral(narrowed.params[index])}::${pgCast(type)}`,
+    })
     const prepares = this.prepares(request)
-    const builder = new BatchBuilder(request.columns, prepares)
+    const converters = request.columns.map((column, i) => columnConverter(column, prepares[i]))
+    const binary = request.columns.map((column, i) => binaryDecoder(infos[i], column, converters[i]))
+    return copyBatches({
+      sql: this.sql,
+      statement: copyStatement(inlined.sql, binary.map((decoder) => !decoder)),
+      columns: request.columns,
+      decoders: binary.map((decoder, i) => decoder ?? textFieldDecoder(converters[i])),
+      limits,
+      target: this.target,
+      fallback: cursor,
+    })
+  }
+
+  /** The rows through a server-side cursor, as text: for what COPY cannot read. */
+  private readCursor(
+    narrowed: { sql: string; params: string[] },
+    request: ReadRequest,
+    limits: BatchLimits,
+  ): ReadableStream<ColumnBatch> {
+    const builder = new BatchBuilder(request.columns, this.prepares(request))
     const target = this.target
     const sql = this.sql
     let cursor: AsyncIterator<DriverValue[][]> | undefined

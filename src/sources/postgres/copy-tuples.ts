@@ -1,0 +1,137 @@
+/**
+ * The tuples of `COPY ... TO STDOUT (FORMAT binary)` turned into {@link ColumnBatch}es. Chunks
+ * may split a tuple anywhere; the unfinished end waits for the next chunk. Each field goes
+ * through its column's {@link FieldDecoder} once.
+ */
+import { sourceError } from '../../errors.ts'
+import type { Column } from '../../types/output.ts'
+import type { ColumnBatch, Value } from '../../types/values.ts'
+import { nullError, valueError } from '../batch.ts'
+import type { BatchLimits } from '../source.ts'
+import type { FieldDecoder } from './binary.ts'
+
+const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00] // PGCOPY\n\377\r\n\0
+const HEADER_BYTES = SIGNATURE.length + 8
+
+/** Accumulates binary COPY tuples column by column and hands over full batches. */
+export class CopyTupleReader {
+  private carry: Uint8Array | undefined
+  private headerRead = false
+  private ended = false
+  private buffer: ArrayBufferLike | undefined
+  private view!: DataView
+  private bytes!: Uint8Array
+  private columnsData: Value[][]
+  private rows = 0
+  private size = 0
+
+  constructor(
+    private readonly columns: Column[],
+    private readonly decoders: FieldDecoder[],
+    private readonly limits: BatchLimits,
+    private readonly onBatch: (batch: ColumnBatch) => void,
+  ) {
+    this.columnsData = columns.map(() => [])
+  }
+
+  /** Whether the trailer has arrived: every tuple has been read. */
+  get complete(): boolean {
+    return this.ended
+  }
+
+  /** Reads the tuples a chunk completes; throws on a value that cannot be stored. */
+  push(chunk: Uint8Array): void {
+    let data = chunk
+    if (this.carry) {
+      data = new Uint8Array(this.carry.length + chunk.length)
+      data.set(this.carry)
+      data.set(chunk, this.carry.length)
+      this.carry = undefined
+    }
+    if (data.buffer !== this.buffer) {
+      // One view per socket buffer: the chunks of one read share it.
+      this.buffer = data.buffer
+      this.view = new DataView(data.buffer)
+      this.bytes = new Uint8Array(data.buffer)
+    }
+    const end = data.byteOffset + data.length
+    let pos = data.byteOffset
+    if (!this.headerRead) {
+      if (end - pos < HEADER_BYTES) {
+        this.carry = data.slice()
+        return
+      }
+      this.readHeader(pos)
+      pos += HEADER_BYTES + this.view.getUint32(pos + SIGNATURE.length + 4)
+      this.headerRead = true
+    }
+    while (end - pos >= 2 && !this.ended) {
+      const next = this.tupleEnd(pos, end)
+      if (next < 0) break
+      if (!this.ended) this.readTuple(pos + 2)
+      pos = next
+    }
+    if (pos < end && !this.ended) this.carry = this.bytes.slice(pos, end)
+  }
+
+  /** Hands over the rows read since the last batch, if any. */
+  flush(): void {
+    if (this.rows === 0) return
+    const batch = { length: this.rows, columns: this.columnsData, bytes: this.size }
+    this.columnsData = this.columns.map(() => [])
+    this.rows = 0
+    this.size = 0
+    this.onBatch(batch)
+  }
+
+  private readHeader(at: number): void {
+    for (let i = 0; i < SIGNATURE.length; i++) {
+      if (this.bytes[at + i] !== SIGNATURE[i]) throw sourceError('COPY sent no binary header')
+    }
+  }
+
+  /** Where the tuple at `at` ends, -1 if the data stops inside it, or `at + 2` for the trailer. */
+  private tupleEnd(at: number, end: number): number {
+    const fields = this.view.getInt16(at)
+    if (fields === -1) {
+      this.ended = true
+      return at + 2
+    }
+    if (fields !== this.columns.length) {
+      throw sourceError(`COPY sent ${fields} fields for ${this.columns.length} columns`)
+    }
+    let pos = at + 2
+    for (let c = 0; c < fields; c++) {
+      if (end - pos < 4) return -1
+      const length = this.view.getInt32(pos)
+      pos += 4 + (length > 0 ? length : 0)
+    }
+    return pos <= end ? pos : -1
+  }
+
+  private readTuple(at: number): void {
+    const { view, bytes, decoders, columnsData } = this
+    let pos = at
+    for (let c = 0; c < decoders.length; c++) {
+      const length = view.getInt32(pos)
+      pos += 4
+      if (length < 0) {
+        if (!this.columns[c].nullable) throw nullError(this.columns[c])
+        columnsData[c].push(null)
+        this.size += 1
+        continue
+      }
+      let value: Value
+      try {
+        value = decoders[c](view, bytes, pos, length)
+      } catch (error) {
+        throw valueError(this.columns[c], error)
+      }
+      columnsData[c].push(value)
+      this.size += length + 4
+      pos += length
+    }
+    this.rows++
+    if (this.rows >= this.limits.rows || this.size >= this.limits.bytes) this.flush()
+  }
+}

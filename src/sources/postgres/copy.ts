@@ -1,0 +1,146 @@
+/**
+ * Reading a query with `COPY (query) TO STDOUT (FORMAT binary)`: PostgreSQL sends each value in
+ * its binary form, which src/sources/postgres/binary.ts decodes with no string per value and no
+ * text parsing. Columns without a binary decoder are sent as their output function's text
+ * (`format('%s', ...)`) and converted like on the cursor path. The socket is paused while the
+ * consumer is behind, so memory stays at about one batch.
+ */
+import type { Readable } from 'node:stream'
+import type postgres from 'postgres'
+import type { ColumnBatch } from '../../types/values.ts'
+import { garbagePacer } from '../batch.ts'
+import type { BatchLimits } from '../source.ts'
+import { CopyTupleReader } from './copy-tuples.ts'
+import type { Column } from '../../types/output.ts'
+import type { FieldDecoder } from './binary.ts'
+import { pgError } from './errors.ts'
+
+/** A quoted SQL string literal; only valid with standard_conforming_strings on (no backslashes). */
+export function pgLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`
+}
+
+/**
+ * The COPY statement for a query. Columns flagged in `asText` are read as their text; the query
+ * then becomes a derived table whose columns are renamed by position, so duplicate or odd
+ * names do not matter. The newlines keep a trailing `--` comment from eating the parenthesis.
+ */
+export function copyStatement(query: string, asText: boolean[]): string {
+  if (!asText.some(Boolean)) return `copy (\n${query}\n) to stdout (format binary)`
+  const names = asText.map((_, i) => `c${i + 1}`)
+  // num_nulls looks at the value itself: `row(null) is null` would be true for a composite.
+  const select = names.map((name, i) =>
+    asText[i] ? `case when num_nulls(q.${name}) = 1 then null else format('%s', q.${name}) end` : `q.${name}`
+  )
+  return `copy (select ${select.join(', ')} from (\n${query}\n) as q(${
+    names.join(', ')
+  })) to stdout (format binary)`
+}
+
+/** What {@link copyBatches} needs to run one COPY. */
+export interface CopyRead {
+  sql: postgres.Sql<Record<string, never>>
+  statement: string
+  columns: Column[]
+  decoders: FieldDecoder[]
+  limits: BatchLimits
+  target: string
+  /** The same rows another way, used when PostgreSQL cannot parse the COPY around the query. */
+  fallback: () => ReadableStream<ColumnBatch>
+}
+
+// A query that reads fine on its own but not inside COPY (a trailing semicolon) fails with this.
+const SYNTAX_ERROR = '42601'
+
+/** The batches of a binary COPY, pulled from the socket as the stream is read. */
+export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
+  let controller!: ReadableStreamDefaultController<ColumnBatch>
+  let query: postgres.PendingQuery<postgres.Row[]> | undefined
+  let stream: Readable | undefined
+  let fallback: ReadableStreamDefaultReader<ColumnBatch> | undefined
+  let settled = false
+  let wake = () => {}
+  const collect = garbagePacer()
+  const reader = new CopyTupleReader(read.columns, read.decoders, read.limits, (batch) => {
+    controller.enqueue(batch)
+    collect(batch.bytes)
+    if ((controller.desiredSize ?? 0) <= 0) stream?.pause()
+    wake()
+  })
+
+  const stop = () => {
+    if (!stream) return
+    // Cancel on the server and drain what is in flight, so the connection is usable again.
+    stream.removeAllListeners('data')
+    stream.on('data', () => {}).on('error', () => {})
+    query?.cancel()
+    stream.resume()
+  }
+  const fail = (error: unknown) => {
+    if (settled) return
+    settled = true
+    controller.error(pgError(error, read.target))
+    stop()
+    wake()
+  }
+  const open = async () => {
+    query = read.sql.unsafe(read.statement)
+    try {
+      stream = await query.readable()
+    } catch (error) {
+      if ((error as { code?: string }).code !== SYNTAX_ERROR) throw error
+      fallback = read.fallback().getReader()
+      return
+    }
+    stream.on('data', (chunk: Uint8Array) => {
+      try {
+        reader.push(chunk)
+      } catch (error) {
+        fail(error)
+      }
+    })
+    stream.on('error', fail)
+    stream.on('end', () => {
+      if (settled) return
+      if (!reader.complete) return fail(new Error('COPY ended before its last row'))
+      reader.flush()
+      settled = true
+      controller.close()
+      wake()
+    })
+  }
+
+  return new ReadableStream<ColumnBatch>({
+    start(c) {
+      controller = c
+    },
+    async pull() {
+      if (!stream && !fallback) {
+        try {
+          await open()
+        } catch (error) {
+          return fail(error)
+        }
+      }
+      if (fallback) {
+        const next = await fallback.read()
+        if (next.done) controller.close()
+        else controller.enqueue(next.value)
+        return
+      }
+      if (settled) return
+      await new Promise<void>((resolve) => {
+        wake = resolve
+        stream!.resume()
+      })
+    },
+    async cancel() {
+      settled = true
+      if (fallback) return fallback.cancel()
+      if (!stream || stream.closed) return
+      const closed = new Promise((resolve) => stream!.once('close', resolve))
+      stop()
+      await closed
+    },
+  }, { highWaterMark: 1 })
+}
