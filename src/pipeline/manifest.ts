@@ -19,7 +19,10 @@ const partSchema = z.strictObject({
 })
 
 const failureSchema = z.strictObject({
-  rule: z.enum(['row_count_min', 'row_count_max', 'null_ratio_max', 'unique_columns']),
+  rule: z.enum(['row_count_min', 'row_count_max', 'null_ratio_max', 'unique_columns', 'reconcile'])
+    .describe(
+      'a quality rule, or reconcile (rivet run --reconcile: the source count against the rows exported)',
+    ),
   column: z.string().nullable().describe('the column the rule is about; null for row counts'),
   measured: z.number().describe('what the run measured: rows, a NULL ratio, or duplicate values'),
   limit: z.number().describe("the rule's bound"),
