@@ -14,8 +14,13 @@ import type { RunDocument } from './documents.ts'
 export const runCommand: Command = {
   name: 'run',
   summary: 'run every export (or the named ones)',
-  usage: 'rivet run -c FILE [-e NAME]... [-p key=value]... [--resume] [--json] [--dry-run]',
-  options: { ...CONFIG_OPTIONS, 'dry-run': { type: 'boolean' }, resume: { type: 'boolean' } },
+  usage: 'rivet run -c FILE [-e NAME]... [-p key=value]... [--resume] [--reconcile] [--json] [--dry-run]',
+  options: {
+    ...CONFIG_OPTIONS,
+    'dry-run': { type: 'boolean' },
+    resume: { type: 'boolean' },
+    reconcile: { type: 'boolean' },
+  },
   async run({ values, logger, signal }) {
     const loaded = await loadFromArgs('run', values)
     const exports = selectExports(loaded, values)
@@ -55,6 +60,7 @@ export const runCommand: Command = {
       await withSource(loaded, async (source) => {
         const options = {
           resume: values.resume === true,
+          reconcile: values.reconcile === true,
           openSource: () => openSource(loaded.config.source, (p) => resolvePath(loaded, p)),
         }
         for (const exp of exports) results.push(await runExport(loaded, exp, source, logger, signal, options))

@@ -58,13 +58,14 @@ export function skipExported(
   columns: Column[],
   cursorIndex: number,
   previous: CursorPosition,
-): TransformStream<ColumnBatch, ColumnBatch> {
+): { stream: TransformStream<ColumnBatch, ColumnBatch>; skipped: () => number } {
   const type = columns[cursorIndex].type
+  let skipped = 0
   const last = boundValue(previous.value, type)
   const counts = new Map<string, number>()
   for (const print of previous.boundary) counts.set(print, (counts.get(print) ?? 0) + 1)
   const prints = new Fingerprinter(columns)
-  return new TransformStream({
+  const stream = new TransformStream<ColumnBatch, ColumnBatch>({
     transform(batch, controller) {
       const cursor = batch.columns[cursorIndex]
       const keep = cursor.map((value, row) => {
@@ -73,12 +74,14 @@ export function skipExported(
         const left = counts.get(print) ?? 0
         if (left === 0) return true
         counts.set(print, left - 1)
+        skipped++
         return false
       })
       const kept = filterRows(batch, keep)
       if (kept.length) controller.enqueue(kept)
     },
   })
+  return { stream, skipped: () => skipped }
 }
 
 /**

@@ -11,13 +11,13 @@ import { openDestination } from '../destinations/open.ts'
 import { authError, configError } from '../errors.ts'
 import type { Logger } from '../log/logger.ts'
 import { formatBytes, showProgress } from '../log/progress.ts'
-import type { ColumnRange, Source } from '../sources/source.ts'
+import { type ColumnRange, narrowQuery, type Source } from '../sources/source.ts'
 import { typeName } from '../types/output.ts'
 import type { ColumnBatch } from '../types/values.ts'
 import { checkRangeColumn, windowStart } from './bounds.ts'
 import { runChunks } from './chunked.ts'
 import { CursorTracker, skipExported } from './incremental.ts'
-import { buildManifest, type Manifest, manifestPath } from './manifest.ts'
+import { buildManifest, type Manifest, manifestPath, type QualityFailure } from './manifest.ts'
 import type { PartRecord, PartTotals } from './parts.ts'
 import { qualityError, qualityObserver } from './quality.ts'
 import { openPartSink } from './sink.ts'
@@ -47,6 +47,8 @@ export interface ExportResult {
 export interface RunOptions {
   /** `--resume`: continue the interrupted chunked run from its checkpoint. */
   resume: boolean
+  /** `--reconcile`: count the rows the source has in the range read and compare. */
+  reconcile: boolean
   /** Opens another connection to the source, for parallel chunks. */
   openSource: () => Promise<Source>
 }
@@ -177,6 +179,29 @@ function checkCursorState(
   }
 }
 
+/**
+ * `--reconcile`: the source's count of the rows in the range read against the rows the run read.
+ * Counted after the export, so rows written meanwhile show up as a difference: the source moved.
+ */
+async function reconcile(
+  source: Source,
+  plan: ExportPlan,
+  range: ColumnRange | undefined,
+  rows: number,
+): Promise<QualityFailure | undefined> {
+  const { sql, params } = narrowQuery(plan.query, range, source.dialect)
+  const [[count]] = await source.queryText(`select count(*) from (${sql}) as rivet_count`, params)
+  const counted = Number(count)
+  if (counted === rows) return undefined
+  return {
+    rule: 'reconcile',
+    column: null,
+    measured: rows,
+    limit: counted,
+    message: `reconcile: the source counts ${counted} rows in what this run read, the run exported ${rows}`,
+  }
+}
+
 /** Runs one export. `signal` aborts it (SIGINT/SIGTERM). */
 export async function runExport(
   loaded: LoadedConfig,
@@ -244,6 +269,10 @@ export async function runExport(
   let manifestWritten = false
   try {
     let cursor: Manifest['cursor'] = null
+    /** The range read, for --reconcile (chunked runs read the whole query). */
+    let read: ColumnRange | undefined
+    /** Rows read that an earlier run had exported: not written again, but counted by the source. */
+    let alreadyExported = 0
     let commit: ((state: ExportState) => ExportState) | undefined
     if (exp.mode === 'incremental') {
       state = await settledState(loaded, exp, logger, state)
@@ -252,12 +281,10 @@ export async function runExport(
       const previous = state.cursor
       const tracker = new CursorTracker(plan.columns, index, previous)
       observers.push((batch) => tracker.observe(batch))
-      parts = await writer.slice(
-        source,
-        previous ? { column: rangeColumn!, from: previous.value } : undefined,
-        signal,
-        previous ? skipExported(plan.columns, index, previous) : undefined,
-      )
+      const skip = previous ? skipExported(plan.columns, index, previous) : undefined
+      read = previous ? { column: rangeColumn!, from: previous.value } : undefined
+      parts = await writer.slice(source, read, signal, skip?.stream)
+      alreadyExported = skip?.skipped() ?? 0
       const position = tracker.position()
       cursor = { column: rangeColumn!.name, from: previous?.value ?? null, to: position?.value ?? null }
       if (position && writer.totals.rows > 0) {
@@ -305,6 +332,10 @@ export async function runExport(
     }
 
     const failures = quality?.failures() ?? []
+    if (options.reconcile) {
+      const failure = await reconcile(source, plan, read, writer.totals.rows + alreadyExported)
+      if (failure) failures.push(failure)
+    }
     const manifest = buildManifest({
       exportName: exp.name,
       runId,

@@ -88,10 +88,12 @@ describe('incremental', () => {
         (1005, 'new', '2026-11-02 00:00:00+00');
       update rivet_inc set note = 'updated', updated_at = '2026-11-03 00:00:00+00' where id = 7;
     `)
-    const second = await rivet(['run', '-c', file, '--json'])
+    // Under Deno this time, reconciled: the source counts 7 rows from the cursor on, one of them
+    // exported before.
+    const second = await rivet(['run', '-c', file, '--json', '--reconcile'], { runtime: 'deno' })
     expect(second.code).toBe(0)
     expect(JSON.parse(second.stdout).exports[0].rows).toBe(6)
-    const third = await rivet(['run', '-c', file, '--json'])
+    const third = await rivet(['run', '-c', file, '--json'], { runtime: 'binary' })
     expect(third.code).toBe(0)
     expect(JSON.parse(third.stdout).exports[0].rows).toBe(0)
 
@@ -365,3 +367,30 @@ exports:
   expect(keys.filter((k) => k.endsWith('.parquet')).every((k) => k.includes(runId))).toBe(true)
   expect(keys.filter((k) => k.includes('_rivet/runs/'))).toEqual([`data/race/_rivet/runs/${runId}.json`])
 }, 120_000)
+
+test('--reconcile fails the run (exit 6, manifest failed) when the source counts other rows than were exported', async () => {
+  // The scalar subquery runs once per query: the export sees ids up to 5, the count up to 6.
+  await pgExec(`
+    drop table if exists rivet_rec; drop sequence if exists rivet_rec_seq;
+    create sequence rivet_rec_seq start 5;
+    create table rivet_rec as select i as id from generate_series(1, 10) i;
+  `)
+  const dir = tempDir()
+  const file = config(
+    dir,
+    PG,
+    '  - { name: moving, query: "select id from rivet_rec where id <= (select nextval(\'rivet_rec_seq\'))" }\n' +
+      '  - { name: still, table: public.rivet_rec }\n',
+  )
+  const stillOnly = await rivet(['run', '-c', file, '-e', 'still', '--reconcile'])
+  expect(stillOnly.code).toBe(0)
+  const result = await rivet(['run', '-c', file, '-e', 'moving', '--reconcile', '--json'])
+  expectRunError(result, {
+    exit: 6,
+    code: 'QUALITY_FAILED',
+    message: /reconcile: the source counts 6 rows in what this run read, the run exported 5/,
+  })
+  const [manifest] = manifests(join(dir, 'out', 'moving'))
+  expect(manifest.status).toBe('failed')
+  expect(manifest.failures).toEqual([expect.objectContaining({ rule: 'reconcile', measured: 5, limit: 6 })])
+})
