@@ -268,6 +268,21 @@ describe('GCP credential chain', () => {
     expect(token.identity).toBe(TARGET)
   })
 
+  test('impersonation: a base token refused before its expiry is renewed once underneath', async () => {
+    const provider = resolve(
+      { CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS: google.url },
+      { credentials_file: keyFile, impersonate_service_account: TARGET },
+    )!
+    await provider.get()
+    const [base] = google.issued.slice(-2)
+    google.revoke(base.token)
+    provider.invalidate()
+    const token = await provider.get()
+    expect(google.refusals.at(-1)).toBe('impersonation without a valid token')
+    expect(google.issued.slice(-4).map((t) => t.grant)).toEqual(['jwt', 'iam', 'jwt', 'iam'])
+    expect(token.token.reveal()).toBe(google.issued.at(-1)!.token)
+  })
+
   test('impersonated_service_account file (gcloud --impersonate-service-account) with a user as the source', async () => {
     const adc = gcloudDir({
       type: 'impersonated_service_account',
@@ -353,7 +368,9 @@ describe('GCP credential chain', () => {
     const text = printed()
     expect(
       logLines.some((l) =>
-        l.includes(`token from credentials_file ${keyFile} (service account) for rive****rter@`)
+        l.includes(
+          `token for rive****rter@rivet-test.iam.gserviceaccount.com from credentials_file ${keyFile}`,
+        )
       ),
     ).toBe(true)
     for (const secret of [...Object.values(GCP_PLANTED), ...key.pemLines]) expect(text).not.toContain(secret)

@@ -112,6 +112,8 @@ export interface GoogleFake extends HttpFake {
   trust(key: TestKey): void
   /** The issued token a request carried as `Authorization: Bearer`, if any. */
   bearer(authorization: string | undefined): IssuedToken | undefined
+  /** Revokes an issued token: IAM Credentials refuses it from now on, as Google does. */
+  revoke(token: string): void
 }
 
 /** What the fake's tokens live and who the metadata server says it is. */
@@ -143,6 +145,7 @@ export async function fakeGoogle(options: GoogleFakeOptions = {}): Promise<Googl
   const keys = new Map<string, TestKey>()
   const issued: IssuedToken[] = []
   const refusals: string[] = []
+  const revoked = new Set<string>()
   let url = ''
   const issue = (grant: string, subject: string, scope?: string): IssuedToken => {
     const now = Date.now()
@@ -244,7 +247,7 @@ export async function fakeGoogle(options: GoogleFakeOptions = {}): Promise<Googl
 
   const generateAccessToken = (request: FakeRequest, email: string): FakeAnswer => {
     const caller = bearer(request.headers.authorization)
-    if (!caller || caller.expiresAt < Date.now()) {
+    if (!caller || caller.expiresAt < Date.now() || revoked.has(caller.token)) {
       return refuse(
         'impersonation without a valid token',
         json(401, {
@@ -290,6 +293,7 @@ export async function fakeGoogle(options: GoogleFakeOptions = {}): Promise<Googl
     refusals,
     trust: (key) => keys.set(key.email, key),
     bearer,
+    revoke: (token) => revoked.add(token),
   }
 }
 

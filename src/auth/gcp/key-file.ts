@@ -94,6 +94,11 @@ class Fields {
     return value
   }
 
+  /** `token_uri`, or Google's token endpoint when the file names none. */
+  tokenUri(): string {
+    return this.optional('token_uri') ? this.url('token_uri') : GOOGLE_TOKEN_URI
+  }
+
   object(name: string): Record<string, unknown> {
     const value = this.json[name]
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -147,7 +152,7 @@ export function parseKeyFile(
         clientEmail: fields.required('client_email'),
         privateKey: fields.secret('private_key'),
         privateKeyId: fields.optional('private_key_id'),
-        tokenUri: fields.optional('token_uri') ? fields.url('token_uri') : GOOGLE_TOKEN_URI,
+        tokenUri: fields.tokenUri(),
       }
     case 'authorized_user':
       return {
@@ -155,7 +160,7 @@ export function parseKeyFile(
         clientId: fields.required('client_id'),
         clientSecret: fields.secret('client_secret'),
         refreshToken: fields.secret('refresh_token'),
-        tokenUri: fields.optional('token_uri') ? fields.url('token_uri') : GOOGLE_TOKEN_URI,
+        tokenUri: fields.tokenUri(),
         account: fields.optional('account'),
       }
     case 'external_account':

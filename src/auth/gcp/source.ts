@@ -1,12 +1,11 @@
 /**
  * What every Google credential source shares: the token with the identity it acts as, a
- * source's name and renew hint, and the one cache ({@link RefreshingCredentials}) in front of
- * it. The cache logs each fetch at debug level (masked identity and expiry only) and every
- * failed background refresh as a warning.
+ * source's name and renew hint, and the one cache in front of it, which logs each fetch at
+ * debug level (masked identity and expiry only) and every failed background refresh as a warning.
  */
 import type { Logger } from '../../log/logger.ts'
-import { type BearerToken, type CredentialProvider, maskKeyId, timeLeft } from '../credentials.ts'
-import { RefreshingCredentials } from '../refreshing.ts'
+import { type BearerToken, type CredentialProvider, maskKeyId } from '../credentials.ts'
+import { loggedRefreshing } from '../refreshing.ts'
 
 /** An OAuth access token for Google APIs. */
 export interface GoogleToken extends BearerToken {
@@ -46,20 +45,11 @@ export function maskEmail(email: string): string {
 
 /** `source` behind the shared cache: fetched when first needed and again before it expires. */
 export function cachedToken(source: GoogleSource, logger?: Logger): GoogleCredentials {
-  const cache = new RefreshingCredentials(source.source, async () => {
-    const token = await source.fetch()
-    logger?.debug(`token from ${source.source}${token.identity ? ` for ${maskEmail(token.identity)}` : ''}`, {
-      expires_at: token.expiresAt?.toISOString(),
-      expires_in: token.expiresAt ? timeLeft(token.expiresAt) : undefined,
-    })
-    return token
-  }, {
-    onBackgroundError: (error) =>
-      logger?.warn(
-        `token from ${source.source}: refresh failed, still using the current one: ${
-          (error as Error).message
-        }`,
-      ),
-  })
+  const cache = loggedRefreshing(
+    source.source,
+    source.fetch,
+    (token) => `token${token.identity ? ` for ${maskEmail(token.identity)}` : ''}`,
+    logger,
+  )
   return Object.assign(cache, { renew: source.renew })
 }
