@@ -62,6 +62,9 @@ export async function planChunks(
       `chunk_column "${column.name}" must be an integer or date column, not ${column.sourceType}`,
     )
   }
+  // The last range stays open above: its bound could be past the type's largest value (a BIGINT
+  // UNSIGNED id of 2^64-1), which the engine could not even read as a parameter.
+  if (chunks.length) delete chunks[chunks.length - 1].below
   const [[nulls]] = await source.queryText(`select count(*) ${from} where ${c} is null`, [])
   if (Number(nulls) > 0) chunks.push({ nulls: true })
   return chunks

@@ -40,6 +40,8 @@ export interface SqlDialect {
   param(index: number, type: OutputType): string
   /** Integer division of two non-negative integer expressions. */
   intDiv(a: string, b: string): string
+  /** The bound text as the engine should receive it, when it differs (e.g. dates kept as text). */
+  paramValue?(text: string, type: OutputType): string
 }
 
 /** Limits on one batch; a batch ends at whichever is reached first. */
@@ -104,11 +106,11 @@ export function narrowQuery(
   } else {
     if (range.from !== undefined) {
       where.push(`${column} >= ${dialect.param(params.length, range.column.type)}`)
-      params.push(range.from)
+      params.push(dialect.paramValue?.(range.from, range.column.type) ?? range.from)
     }
     if (range.below !== undefined) {
       where.push(`${column} < ${dialect.param(params.length, range.column.type)}`)
-      params.push(range.below)
+      params.push(dialect.paramValue?.(range.below, range.column.type) ?? range.below)
     }
   }
   if (!where.length) return { sql: query, params }

@@ -45,7 +45,9 @@ function sqlString(text: string): string {
 
 /**
  * SQLite's SQL spelling. Numbers are cast so they compare as numbers whatever affinity the
- * derived table's column has; dates and times compare as the text SQLite stores them as.
+ * derived table's column has; dates and times compare as the text SQLite stores them as, so a
+ * timestamp bound drops the zeros of its fraction: `10:00:00` and `10:00:00.000` both sort at or
+ * after `10:00:00`, where `10:00:00.000000` would sort after the value it stands for.
  */
 export const sqliteDialect: SqlDialect = {
   quote: (identifier) => quoteIdentifier(identifier, '"'),
@@ -56,6 +58,8 @@ export const sqliteDialect: SqlDialect = {
       ? 'cast(? as numeric)'
       : '?',
   intDiv: (a, b) => `(${a}) / (${b})`,
+  paramValue: (text, type) =>
+    type.kind === 'timestamp' ? text.replace(/\.(\d*?)0*$/, (_, digits) => digits ? `.${digits}` : '') : text,
 }
 
 /** A SQLite database file, opened read-only. */

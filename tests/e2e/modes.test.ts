@@ -5,6 +5,7 @@
  * with two runs racing for one cursor, and `rivet state show/reset`.
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { Database } from 'bun:sqlite'
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -393,4 +394,46 @@ test('--reconcile fails the run (exit 6, manifest failed) when the source counts
   const [manifest] = manifests(join(dir, 'out', 'moving'))
   expect(manifest.status).toBe('failed')
   expect(manifest.failures).toEqual([expect.objectContaining({ rule: 'reconcile', measured: 5, limit: 6 })])
+})
+
+test('MariaDB chunked (DIV ranges, parallel) and SQLite incremental read every row once', async () => {
+  await mysqlExec(`
+    drop table if exists rivet_chunked;
+    create table rivet_chunked (id bigint unsigned primary key, v varchar(10));
+    insert into rivet_chunked select seq, concat('v', seq) from seq_1_to_5000;
+    insert into rivet_chunked values (18446744073709551615, 'max');
+  `)
+  const dir = tempDir()
+  const db = new Database(join(dir, 'inc.db'))
+  db.run('create table t (id integer primary key, at datetime)')
+  db.run(
+    "insert into t values (1, '2026-11-01 10:00:00'), (2, '2026-11-01 10:00:00'), (3, '2026-11-02 10:00:00')",
+  )
+  const mysqlFile = config(
+    dir,
+    MYSQL,
+    '  - { name: c, table: rivet_chunked, mode: chunked, chunk_column: id, chunk_size: 1000, parallel: 2 }\n',
+  )
+  const chunked = await rivet(['run', '-c', mysqlFile, '--json', '--reconcile'])
+  expect(chunked.code).toBe(0)
+  expect(chunked.stderr).toContain('export c: 6 chunk(s) of 1000 id')
+  const rows = await committedRows(
+    join(dir, 'out', 'c'),
+    'count(*) as n, count(distinct id) as d, max(id)::varchar as m',
+  )
+  expect(rows).toEqual([{ n: '5001', d: '5001', m: '18446744073709551615' }])
+
+  const sqliteDir = tempDir()
+  const sqliteFile = config(
+    sqliteDir,
+    `{ type: sqlite, path: ${join(dir, 'inc.db')} }`,
+    '  - { name: s, table: t, mode: incremental, cursor_column: at }\n',
+  )
+  expect((await rivet(['run', '-c', sqliteFile])).code).toBe(0)
+  db.run("insert into t values (4, '2026-11-02 10:00:00'), (5, '2026-11-03 00:00:00')")
+  db.close()
+  const second = await rivet(['run', '-c', sqliteFile, '--json'])
+  expect(second.code).toBe(0)
+  expect(JSON.parse(second.stdout).exports[0].rows).toBe(2)
+  expect(ids(await committedRows(join(sqliteDir, 'out', 's')))).toEqual([1, 2, 3, 4, 5])
 })
