@@ -25,6 +25,8 @@ export interface OAuthAzurite {
   env: Record<string, string>
   /** The SDK, signed with the account key, reading and writing it independently of rivet. */
   service: BlobServiceClient
+  /** How many requests it has refused for an expired token so far (from its debug log). */
+  expiredRefusals(): number
   stop(): void
 }
 
@@ -107,6 +109,8 @@ export async function startOAuthAzurite(): Promise<OAuthAzurite> {
     '--inMemoryPersistence',
     '--oauth',
     'basic',
+    '--debug',
+    join(dir, 'debug.log'),
     '--cert',
     files.cert,
     '--key',
@@ -135,6 +139,11 @@ export async function startOAuthAzurite(): Promise<OAuthAzurite> {
       new StorageSharedKeyCredential(AZURITE.account, AZURITE.key),
       options,
     ),
+    expiredRefusals: () =>
+      // One ErrorMiddleware line per refused request carries the reason.
+      readFileSync(join(dir, 'debug.log'), 'utf8').split('\n')
+        .filter((line) => line.includes('ErrorName=StorageError') && line.includes('The token is expired'))
+        .length,
     stop: () => child.kill(),
   }
 }
