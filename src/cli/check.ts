@@ -1,5 +1,5 @@
 /** `rivet check`: connect, describe each export's columns and output types, estimate rows. Writes nothing. */
-import { columnOverride, exportQuery } from '../pipeline/plan.ts'
+import { checkColumnKeys, columnOverride, exportQuery, planColumns } from '../pipeline/plan.ts'
 import { typeName } from '../types/output.ts'
 import { VERSION } from '../version.ts'
 import { CONFIG_OPTIONS } from './args.ts'
@@ -34,6 +34,8 @@ export const checkCommand: Command = {
             ...(c.hint && !override ? { hint: c.hint } : {}),
           }
         })
+        // Keys naming columns are checked once every column has a type to check them against.
+        if (columns.every((c) => c.output_type !== null)) checkColumnKeys(exp, planColumns(exp, described))
         out.push({ name: exp.name, query, estimated_rows: await source.estimateRows(query) ?? null, columns })
       }
       return out

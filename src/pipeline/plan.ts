@@ -14,6 +14,9 @@ import type { Format } from '../formats/format.ts'
 import { parquetFormat, type RowGroupTarget } from '../formats/parquet.ts'
 import type { Source } from '../sources/source.ts'
 import { type Column, type DescribedColumn, type OutputType, parseTypeName } from '../types/output.ts'
+import { checkRangeColumn } from './bounds.ts'
+import { partitionSpec } from './partitions.ts'
+import { qualityObserver } from './quality.ts'
 
 /**
  * Default Parquet row group target, in estimated input bytes (~26k rows of an 8-column table).
@@ -29,6 +32,8 @@ export const DEFAULT_ROW_GROUP_BYTES = 2 * 1024 * 1024
 export interface ExportPlan {
   name: string
   query: string
+  /** The cursor, chunk or time column of the export's mode. */
+  rangeColumn: Column | undefined
   described: DescribedColumn[]
   columns: Column[]
   format: Format
@@ -104,6 +109,26 @@ export function columnOverride(
   }
 }
 
+/**
+ * Checks the keys that name result columns (the mode's column, `partition_by`, `quality`) against
+ * the planned columns, so a typo fails `check`, `--dry-run` and `run` before anything is read.
+ * Returns the mode's column.
+ */
+export function checkColumnKeys(exp: ExportConfig, columns: Column[]): Column | undefined {
+  partitionSpec(exp, columns)
+  qualityObserver(exp, columns)
+  const key = exp.mode === 'incremental'
+    ? 'cursor_column'
+    : exp.mode === 'chunked'
+    ? 'chunk_column'
+    : exp.mode === 'time_window'
+    ? 'time_column'
+    : undefined
+  if (!key) return undefined
+  const name = exp[key]!
+  return checkRangeColumn(columns.find((c) => c.name === name), `exports.${exp.name}.${key}`, name, columns)
+}
+
 function rowGroupTarget(exp: ExportConfig): RowGroupTarget {
   const value = exp.row_group_size
   if (value === undefined) return { bytes: DEFAULT_ROW_GROUP_BYTES }
@@ -120,6 +145,7 @@ export async function planExport(
   const query = await exportQuery(exp, source, loaded)
   const described = await source.describe(query)
   const columns = planColumns(exp, described)
+  const rangeColumn = checkColumnKeys(exp, columns)
   const formatName = exp.format
   let format: Format
   let compression: string
@@ -136,5 +162,15 @@ export async function planExport(
   const maxFileSize = exp.max_file_size === undefined
     ? undefined
     : parseSize(exp.max_file_size, `exports.${exp.name}.max_file_size`)
-  return { name: exp.name, query, described, columns, format, formatName, compression, maxFileSize }
+  return {
+    name: exp.name,
+    query,
+    rangeColumn,
+    described,
+    columns,
+    format,
+    formatName,
+    compression,
+    maxFileSize,
+  }
 }

@@ -14,7 +14,7 @@ import { formatBytes, showProgress } from '../log/progress.ts'
 import { type ColumnRange, narrowQuery, type Source } from '../sources/source.ts'
 import { typeName } from '../types/output.ts'
 import type { ColumnBatch } from '../types/values.ts'
-import { checkRangeColumn, windowStart } from './bounds.ts'
+import { windowStart } from './bounds.ts'
 import { runChunks } from './chunked.ts'
 import { CursorTracker, skipExported } from './incremental.ts'
 import { buildManifest, type Manifest, manifestPath, type QualityFailure } from './manifest.ts'
@@ -212,17 +212,7 @@ export async function runExport(
   options: RunOptions,
 ): Promise<ExportResult> {
   const plan = await planExport(exp, source, loaded)
-  const rangeKey = exp.cursor_column ?? exp.chunk_column ?? exp.time_column
-  const rangeColumn = rangeKey
-    ? checkRangeColumn(
-      plan.columns.find((c) => c.name === rangeKey),
-      `exports.${exp.name}.${
-        exp.mode === 'incremental' ? 'cursor' : exp.mode === 'chunked' ? 'chunk' : 'time'
-      }_column`,
-      rangeKey,
-      plan.columns,
-    )
-    : undefined
+  const rangeColumn = plan.rangeColumn
   const store: StateStore | undefined = exp.mode === 'incremental' || exp.mode === 'chunked'
     ? openStateStore(loaded, exp, logger)
     : undefined
