@@ -247,6 +247,37 @@ describe('chunked', () => {
     expect((await rivet(['validate', '-c', file])).code).toBe(0)
   }, 180_000)
 
+  test('Ctrl-C (SIGINT) exits 130, keeps the committed chunks and removes the ones in flight', async () => {
+    const dir = tempDir()
+    const file = config(
+      dir,
+      PG,
+      '  - { name: big, table: public.rivet_chunked, mode: chunked, chunk_column: id, chunk_size: 20000, parallel: 2 }\n',
+    )
+    const stateFile = join(dir, '.rivet', 'big.json')
+    const run = start(['run', '-c', file])
+    let done = 0
+    for (let i = 0; i < 3000 && done < 2; i++) {
+      await Bun.sleep(10)
+      try {
+        done = Object.keys(JSON.parse(readFileSync(stateFile, 'utf8')).checkpoint?.done ?? {}).length
+      } catch {
+        // Not written yet, or being replaced.
+      }
+    }
+    process.kill(run.pid, 'SIGINT')
+    expect(await run.exited).toBe(130)
+    const checkpoint = JSON.parse(readFileSync(stateFile, 'utf8')).checkpoint
+    const kept = (Object.values(checkpoint.done) as { path: string }[][]).flat().map((p) => p.path).sort()
+    // Only the committed chunks' parts are on disk: the ones in flight were removed.
+    const onDisk = readdirSync(join(dir, 'out', 'big')).filter((n) => n.endsWith('.parquet')).sort()
+    expect(onDisk).toEqual(kept)
+    expect(manifests(join(dir, 'out', 'big'))).toHaveLength(0)
+    const resumed = await rivet(['run', '-c', file, '--resume', '--json'], { runtime: 'deno' })
+    expect(resumed.code).toBe(0)
+    expect(JSON.parse(resumed.stdout).exports[0]).toMatchObject({ run_id: checkpoint.run_id, rows: 300002 })
+  }, 180_000)
+
   test('a date chunk column with NULLs: chunks of days, NULLs in their own chunk', async () => {
     const dir = tempDir()
     const file = config(
