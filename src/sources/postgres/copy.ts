@@ -47,6 +47,11 @@ export interface CopyRead {
   target: string
   /** The same rows another way, used when PostgreSQL cannot parse the COPY around the query. */
   fallback: () => ReadableStream<ColumnBatch>
+  /**
+   * Cancels the running statement of a backend from another connection: postgres.js cannot
+   * cancel a COPY once its stream is handed over.
+   */
+  cancelBackend: (pid: number) => Promise<void>
 }
 
 // A query that reads fine on its own but not inside COPY (a trailing semicolon) fails with this.
@@ -55,8 +60,8 @@ const SYNTAX_ERROR = '42601'
 /** The batches of a binary COPY, pulled from the socket as the stream is read. */
 export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
   let controller!: ReadableStreamDefaultController<ColumnBatch>
-  let query: postgres.PendingQuery<postgres.Row[]> | undefined
   let stream: Readable | undefined
+  let pid: number | undefined
   let fallback: ReadableStreamDefaultReader<ColumnBatch> | undefined
   let settled = false
   let wake = () => {}
@@ -73,8 +78,8 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
     // Cancel on the server and drain what is in flight, so the connection is usable again.
     stream.removeAllListeners('data')
     stream.on('data', () => {}).on('error', () => {})
-    query?.cancel()
     stream.resume()
+    if (pid !== undefined && !stream.readableEnded) read.cancelBackend(pid).catch(() => {})
   }
   const fail = (error: unknown) => {
     if (settled) return
@@ -84,7 +89,9 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
     wake()
   }
   const open = async () => {
-    query = read.sql.unsafe(read.statement)
+    const [backend] = await read.sql.unsafe('select pg_backend_pid() as pid')
+    pid = Number(backend.pid)
+    const query = read.sql.unsafe(read.statement)
     try {
       stream = await query.readable()
     } catch (error) {

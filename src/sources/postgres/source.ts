@@ -126,7 +126,7 @@ export class PostgresSource implements Source {
   /** Queries that read a whole table, whose columns' NOT NULL holds for every row returned. */
   private readonly tableQueries = new Set<string>()
 
-  constructor(conn: ServerConnection) {
+  constructor(private readonly conn: ServerConnection) {
     this.target = conn.target
     this.sql = postgres(driverOptions(conn)) as unknown as postgres.Sql<Record<string, never>>
   }
@@ -247,7 +247,17 @@ export class PostgresSource implements Source {
       limits,
       target: this.target,
       fallback: cursor,
+      cancelBackend: (pid) => this.cancelBackend(pid),
     })
+  }
+
+  private async cancelBackend(pid: number): Promise<void> {
+    const other = postgres({ ...driverOptions(this.conn), connection: { application_name: 'rivet cancel' } })
+    try {
+      await other.unsafe('select pg_cancel_backend($1::int)', [String(pid)])
+    } finally {
+      await other.end({ timeout: 1 })
+    }
   }
 
   /** The rows through a server-side cursor, as text: for what COPY cannot read. */
