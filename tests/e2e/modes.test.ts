@@ -189,6 +189,20 @@ function start(args: string[]): { pid: number; exited: Promise<number | null> } 
   return { pid: child.pid!, exited: new Promise((resolve) => child.on('close', (code) => resolve(code))) }
 }
 
+/** Waits (up to 30 s) until a running chunked export's checkpoint lists `count` committed chunks. */
+async function chunksCommitted(stateFile: string, count: number): Promise<void> {
+  for (let i = 0; i < 3000; i++) {
+    await Bun.sleep(10)
+    try {
+      if (Object.keys(JSON.parse(readFileSync(stateFile, 'utf8')).checkpoint?.done ?? {}).length >= count) {
+        return
+      }
+    } catch {
+      // Not written yet, or being replaced.
+    }
+  }
+}
+
 describe('chunked', () => {
   beforeAll(async () => {
     await pgExec(`
@@ -210,15 +224,7 @@ describe('chunked', () => {
     )
     const stateFile = join(dir, '.rivet', 'big.json')
     const run = start(['run', '-c', file])
-    let done = 0
-    for (let i = 0; i < 3000 && done < 4; i++) {
-      await Bun.sleep(10)
-      try {
-        done = Object.keys(JSON.parse(readFileSync(stateFile, 'utf8')).checkpoint?.done ?? {}).length
-      } catch {
-        // Not written yet, or being replaced.
-      }
-    }
+    await chunksCommitted(stateFile, 4)
     process.kill(run.pid, 'SIGKILL')
     await run.exited
     const checkpoint = JSON.parse(readFileSync(stateFile, 'utf8')).checkpoint
@@ -256,15 +262,7 @@ describe('chunked', () => {
     )
     const stateFile = join(dir, '.rivet', 'big.json')
     const run = start(['run', '-c', file])
-    let done = 0
-    for (let i = 0; i < 3000 && done < 2; i++) {
-      await Bun.sleep(10)
-      try {
-        done = Object.keys(JSON.parse(readFileSync(stateFile, 'utf8')).checkpoint?.done ?? {}).length
-      } catch {
-        // Not written yet, or being replaced.
-      }
-    }
+    await chunksCommitted(stateFile, 2)
     process.kill(run.pid, 'SIGINT')
     expect(await run.exited).toBe(130)
     const checkpoint = JSON.parse(readFileSync(stateFile, 'utf8')).checkpoint
