@@ -1,0 +1,217 @@
+/**
+ * Benchmark: database -> Parquet/CSV with rivet, next to the database's own client dumping the
+ * same rows to /dev/null, measured in the same run (see docs/benchmarks.md).
+ *
+ *   npx bun scripts/bench/export.ts [--engine postgres|mariadb] [--dataset narrow|wide_text]
+ *     [--rows N] [--runs K] [--cases LIST] [--baseline PATH]
+ *
+ * Cases are `runtime:format[:destination]`, comma-separated: runtime `binary` (dist/rivet; build
+ * it first with `npx bun scripts/build.ts`), `bun` (`bun mod.ts`), `deno` (`deno run mod.ts`) or
+ * `baseline` (the binary at --baseline, e.g. one built from an older commit); format `zstd`,
+ * `snappy` (Parquet) or `csv`; destination `local` (default) or `minio` (127.0.0.1:9000, from
+ * scripts/services.sh). The reference is `psql \copy (select ...) to /dev/null csv` or
+ * `mariadb --quick -e "select ..." > /dev/null`.
+ *
+ * Each case runs K times (default 2) and the fastest run is reported: wall time, CPU time
+ * (user+sys, steadier than wall on a busy machine), rows/s, output MB and MB/s, peak RSS (the
+ * highest of the runs, from /usr/bin/time) and the ratio of wall time to the reference's.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { AwsClient } from 'aws4fetch'
+import { client, type Dataset, type Engine, ensureDataset } from './datasets.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    engine: { type: 'string', default: 'postgres' },
+    dataset: { type: 'string', default: 'narrow' },
+    rows: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '2' },
+    cases: {
+      type: 'string',
+      default: 'binary:zstd,binary:snappy,binary:csv,binary:zstd:minio,bun:zstd,deno:zstd',
+    },
+    baseline: { type: 'string' },
+  },
+})
+const engine = args.engine as Engine
+const dataset = args.dataset as Dataset
+const rows = Number(args.rows)
+const runs = Number(args.runs)
+const root = new URL('../..', import.meta.url).pathname
+const work = mkdtempSync(join(tmpdir(), 'rivet-bench-'))
+const MINIO = { endpoint: 'http://127.0.0.1:9000', key: 'rivet-root', secret: 'rivet-root-secret-123' }
+const BUCKET = 'rivet-bench'
+
+interface Sample {
+  wall: number
+  cpu: number
+  rssKb: number
+  bytes: number
+}
+
+/** Runs a command under /usr/bin/time: wall seconds, CPU seconds and the child's peak RSS. */
+function measure(cmd: string[], env?: Record<string, string>, stdout?: string): Sample {
+  const timeFile = join(work, 'time.txt')
+  const shell = stdout ? ['sh', '-c', `exec "$@" > ${stdout}`, 'sh'] : []
+  const start = performance.now()
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, ...shell, ...cmd], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 64 << 20,
+  })
+  const wall = (performance.now() - start) / 1000
+  if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed (${r.status}):\n${r.stdout}${r.stderr}`)
+  const [rssKb, user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number)
+  return { wall, cpu: user + sys, rssKb, bytes: 0 }
+}
+
+/** Bytes of the data files under a directory (manifests under _rivet/ not counted). */
+function localBytes(dir: string): number {
+  let total = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const path = join(entry.parentPath, entry.name)
+    if (entry.isFile() && !path.includes('/_rivet/')) total += statSync(path).size
+  }
+  return total
+}
+
+const s3 = new AwsClient({
+  accessKeyId: MINIO.key,
+  secretAccessKey: MINIO.secret,
+  service: 's3',
+  region: 'us-east-1',
+})
+
+/** Bytes of the data objects under a prefix in the bench bucket. */
+async function minioBytes(prefix: string): Promise<number> {
+  const res = await s3.fetch(`${MINIO.endpoint}/${BUCKET}?list-type=2&prefix=${encodeURIComponent(prefix)}`)
+  const xml = await res.text()
+  let total = 0
+  for (const m of xml.matchAll(/<Key>([^<]*)<\/Key>.*?<Size>(\d+)<\/Size>/gs)) {
+    if (!m[1].includes('/_rivet/')) total += Number(m[2])
+  }
+  return total
+}
+
+function rivetCommand(runtime: string): string[] {
+  const bin = join(root, 'node_modules/.bin')
+  if (runtime === 'binary') {
+    const binary = join(root, 'dist/rivet')
+    if (!existsSync(binary)) throw new Error('dist/rivet is missing: npx bun scripts/build.ts')
+    return [binary]
+  }
+  if (runtime === 'baseline') {
+    if (!args.baseline) throw new Error('baseline cases need --baseline PATH')
+    return [args.baseline]
+  }
+  if (runtime === 'bun') return [join(bin, 'bun'), join(root, 'mod.ts')]
+  if (runtime === 'deno') return [join(bin, 'deno'), 'run', '-A', '--quiet', join(root, 'mod.ts')]
+  throw new Error(`unknown runtime ${runtime}`)
+}
+
+const SOURCES: Record<Engine, string> = {
+  postgres: 'postgres://postgres@127.0.0.1:5432/test',
+  mariadb: 'mysql://root@127.0.0.1:3306/test',
+}
+
+function rivetCase(spec: string, table: string): () => Promise<Sample> {
+  const [runtime, format, destination = 'local'] = spec.split(':')
+  const id = spec.replaceAll(':', '-')
+  const config = join(work, `${id}.yaml`)
+  const out = join(work, `out-${id}`)
+  const dest = destination === 'minio'
+    ? `{ type: s3, bucket: ${BUCKET}, endpoint: "${MINIO.endpoint}", prefix: ${id}, ` +
+      `access_key_env: RIVET_S3_KEY, secret_key_env: RIVET_S3_SECRET }`
+    : `{ type: local, path: ${JSON.stringify(out)} }`
+  const formatYaml = format === 'csv' ? 'format: csv' : `format: parquet, compression: ${format}`
+  writeFileSync(
+    config,
+    `source: { type: ${engine === 'postgres' ? 'postgres' : 'mysql'}, url: "${SOURCES[engine]}" }
+destination: ${dest}
+exports:
+  - { name: bench, table: ${table}, ${formatYaml} }
+`,
+  )
+  const cmd = [...rivetCommand(runtime), 'run', '-c', config]
+  const env = { RIVET_S3_KEY: MINIO.key, RIVET_S3_SECRET: MINIO.secret }
+  return async () => {
+    rmSync(out, { recursive: true, force: true })
+    const sample = measure(cmd, env)
+    return { ...sample, bytes: destination === 'minio' ? await minioBytes(`${id}/`) : localBytes(out) }
+  }
+}
+
+function referenceCase(table: string): [string, () => Promise<Sample>] {
+  if (engine === 'postgres') {
+    return [
+      'psql \\copy csv > /dev/null',
+      () =>
+        Promise.resolve(
+          measure([...client(engine), '-c', `\\copy (select * from ${table}) to '/dev/null' csv`]),
+        ),
+    ]
+  }
+  return [
+    'mariadb --quick > /dev/null',
+    () =>
+      Promise.resolve(
+        measure([...client(engine), '--quick', '-e', `select * from ${table}`], {}, '/dev/null'),
+      ),
+  ]
+}
+
+const CASE_NAMES: Record<string, string> = { zstd: 'parquet zstd', snappy: 'parquet snappy', csv: 'csv' }
+
+try {
+  const table = ensureDataset(engine, dataset, rows)
+  const specs = args.cases.split(',').filter(Boolean)
+  if (args.baseline) specs.push('baseline:zstd', 'baseline:csv')
+  if (specs.some((s) => s.endsWith(':minio'))) {
+    await s3.fetch(`${MINIO.endpoint}/${BUCKET}`, { method: 'PUT' })
+  }
+  const cases: [string, () => Promise<Sample>][] = [
+    referenceCase(table),
+    ...specs.map((spec): [string, () => Promise<Sample>] => {
+      const [runtime, format, destination = 'local'] = spec.split(':')
+      return [
+        `${runtime} ${CASE_NAMES[format] ?? format}${destination === 'local' ? '' : ` -> ${destination}`}`,
+        rivetCase(spec, table),
+      ]
+    }),
+  ]
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ')
+  console.log(`${engine} ${table}: ${rows} rows, ${runs} run(s) per case, best wall reported`)
+  console.log(`load average before: ${load()}\n`)
+  const results: [string, Sample[]][] = []
+  for (const [name, run] of cases) {
+    const samples: Sample[] = []
+    for (let i = 0; i < runs; i++) samples.push(await run())
+    results.push([name, samples])
+  }
+  const fastest = (samples: readonly Sample[]) => samples.reduce((a, b) => b.wall < a.wall ? b : a)
+  const reference = fastest(results[0][1]).wall
+  const MB = 1024 * 1024
+  const f = (n: number, digits = 1) => n.toFixed(digits)
+  console.log('| case | wall s | all runs s | CPU s | rows/s | output MB | MB/s | peak RSS MB | x ref |')
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  for (const [name, samples] of results) {
+    const s = fastest(samples)
+    const rss = Math.max(...samples.map((x) => x.rssKb)) / 1024
+    const out = s.bytes ? [f(s.bytes / MB), f(s.bytes / MB / s.wall)] : ['-', '-']
+    const cells = [
+      name,
+      f(s.wall, 2),
+      samples.map((x) => f(x.wall, 2)).join(' / '),
+      f(s.cpu),
+      Math.round(rows / s.wall).toLocaleString('en-US'),
+    ]
+    console.log(`| ${[...cells, ...out, f(rss, 0), f(s.wall / reference, 2)].join(' | ')} |`)
+  }
+  console.log(`\nload average after: ${load()}`)
+} finally {
+  rmSync(work, { recursive: true, force: true })
+}
