@@ -38,7 +38,7 @@ const SA = 'rivet-exporter@rivet-test.iam.gserviceaccount.com'
 const TARGET = 'rivet-writer@rivet-test.iam.gserviceaccount.com'
 const VM = 'rivet-instance@rivet-test.iam.gserviceaccount.com'
 /** Tokens live this long, so a long export has to refresh several times. */
-const LIFETIME_SECONDS = 3
+const LIFETIME_SECONDS = 4
 const SMALL_EXPORT =
   `  - name: rows\n    query: select i, md5(i::text) as label from generate_series(1, 2000) i\n`
 /** About 38 MB of CSV in 1 MiB chunks. */

@@ -51,7 +51,7 @@ export interface SeenRequest {
   authorization?: string
   /** Body length. */
   bytes: number
-  /** When the proxy received it (ms since the epoch). */
+  /** When its headers (and so its token) reached the proxy, in ms since the epoch. */
   at: number
 }
 
@@ -100,6 +100,7 @@ export async function gcsProxy(
   const sessions = new Map<string, number | 'done'>()
   let origin = ''
   const server = createServer(async (req, res) => {
+    const at = Date.now()
     const bytes = await readBody(req)
     const request: SeenRequest = {
       method: req.method!,
@@ -107,7 +108,7 @@ export async function gcsProxy(
       contentRange: req.headers['content-range'],
       authorization: req.headers.authorization,
       bytes: bytes.length,
-      at: Date.now(),
+      at,
     }
     seen.push(request)
     const action = decide(request)
