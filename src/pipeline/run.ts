@@ -229,6 +229,11 @@ export async function runExport(
     )
   }
   const resuming = options.resume && checkpoint !== undefined
+  if (resuming && exp.quality) {
+    logger.warn(
+      `export ${exp.name}: quality rules measure only the chunks this resumed run exports, not those committed before`,
+    )
+  }
   if (options.resume && exp.mode === 'chunked' && !checkpoint) {
     logger.info(`export ${exp.name}: no interrupted run to resume; starting a new one`)
   }
@@ -323,7 +328,9 @@ export async function runExport(
 
     const failures = quality?.failures() ?? []
     if (options.reconcile) {
-      const failure = await reconcile(source, plan, read, writer.totals.rows + alreadyExported)
+      // The parts, not this process's totals: a resumed run wrote only some of them.
+      const exported = parts.reduce((n, p) => n + p.rows, 0)
+      const failure = await reconcile(source, plan, read, exported + alreadyExported)
       if (failure) failures.push(failure)
     }
     const manifest = buildManifest({
