@@ -121,27 +121,29 @@ const SOURCES: Record<Engine, string> = {
 function rivetCase(spec: string, table: string): () => Promise<Sample> {
   const [runtime, format, destination = 'local'] = spec.split(':')
   const id = spec.replaceAll(':', '-')
-  const config = join(work, `${id}.yaml`)
   const out = join(work, `out-${id}`)
-  const dest = destination === 'minio'
-    ? `{ type: s3, bucket: ${BUCKET}, endpoint: "${MINIO.endpoint}", prefix: ${id}, ` +
-      `access_key_env: RIVET_S3_KEY, secret_key_env: RIVET_S3_SECRET }`
-    : `{ type: local, path: ${JSON.stringify(out)} }`
   const formatYaml = format === 'csv' ? 'format: csv' : `format: parquet, compression: ${format}`
-  writeFileSync(
-    config,
-    `source: { type: ${engine === 'postgres' ? 'postgres' : 'mysql'}, url: "${SOURCES[engine]}" }
+  const cmd = [...rivetCommand(runtime), 'run', '-c', join(work, `${id}.yaml`)]
+  const env = { RIVET_S3_KEY: MINIO.key, RIVET_S3_SECRET: MINIO.secret }
+  let run = 0
+  return async () => {
+    // Each run writes under its own prefix, so the bytes counted are that run's.
+    const prefix = `${id}-${Date.now()}-${run++}`
+    const dest = destination === 'minio'
+      ? `{ type: s3, bucket: ${BUCKET}, endpoint: "${MINIO.endpoint}", prefix: ${prefix}, ` +
+        `access_key_env: RIVET_S3_KEY, secret_key_env: RIVET_S3_SECRET }`
+      : `{ type: local, path: ${JSON.stringify(out)} }`
+    writeFileSync(
+      cmd[cmd.length - 1],
+      `source: { type: ${engine === 'postgres' ? 'postgres' : 'mysql'}, url: "${SOURCES[engine]}" }
 destination: ${dest}
 exports:
   - { name: bench, table: ${table}, ${formatYaml} }
 `,
-  )
-  const cmd = [...rivetCommand(runtime), 'run', '-c', config]
-  const env = { RIVET_S3_KEY: MINIO.key, RIVET_S3_SECRET: MINIO.secret }
-  return async () => {
+    )
     rmSync(out, { recursive: true, force: true })
     const sample = measure(cmd, env)
-    return { ...sample, bytes: destination === 'minio' ? await minioBytes(`${id}/`) : localBytes(out) }
+    return { ...sample, bytes: destination === 'minio' ? await minioBytes(`${prefix}/`) : localBytes(out) }
   }
 }
 
