@@ -9,7 +9,7 @@ import { withRetry } from '../../destinations/retry.ts'
 import { authError, configError } from '../../errors.ts'
 import { Secret } from '../../log/secret.ts'
 import { env } from '../../runtime/process.ts'
-import { fetchWithin, NoAnswerError } from './http.ts'
+import { fetchWithin, NoAnswerError } from '../http.ts'
 import { credentialsFromJson, parseJsonObject } from './json.ts'
 import type { AwsSource } from './source.ts'
 

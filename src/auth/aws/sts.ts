@@ -11,7 +11,7 @@ import { authError } from '../../errors.ts'
 import { Secret } from '../../log/secret.ts'
 import type { AwsCredentials } from '../credentials.ts'
 import { serviceEndpoint } from './endpoints.ts'
-import { fetchWithin, NoAnswerError } from './http.ts'
+import { fetchWithin, NoAnswerError } from '../http.ts'
 import type { IniSection } from './ini.ts'
 
 /** STS answers within seconds; past this something is wrong with the network. */

@@ -9,7 +9,7 @@ import { withRetry } from '../../destinations/retry.ts'
 import { authError } from '../../errors.ts'
 import { Secret } from '../../log/secret.ts'
 import { env } from '../../runtime/process.ts'
-import { fetchWithin, type HttpAnswer, NoAnswerError } from '../aws/http.ts'
+import { fetchWithin, type HttpAnswer, NoAnswerError } from '../http.ts'
 import { parseJsonObject } from '../aws/json.ts'
 import type { BearerToken } from '../credentials.ts'
 

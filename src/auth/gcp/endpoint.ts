@@ -7,7 +7,7 @@
 import { withRetry } from '../../destinations/retry.ts'
 import { authError } from '../../errors.ts'
 import { Secret } from '../../log/secret.ts'
-import { fetchWithin, NoAnswerError } from '../aws/http.ts'
+import { fetchWithin, NoAnswerError } from '../http.ts'
 import { parseJsonObject } from '../aws/json.ts'
 import type { GoogleToken } from './source.ts'
 

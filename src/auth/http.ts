@@ -1,7 +1,8 @@
 /**
- * HTTP for credential endpoints (STS, SSO portal, container and instance metadata): every
- * request has a deadline, so a black-holed address (169.254.169.254 off EC2) costs at most the
- * deadline instead of a hang, and the body is read under the same deadline.
+ * HTTP for credential endpoints (AWS STS and SSO, the token endpoints of Google and Azure AD,
+ * container and instance metadata servers): every request has a deadline, so a black-holed
+ * address (169.254.169.254 off a cloud VM) costs at most the deadline instead of a hang, and the
+ * body is read under the same deadline.
  */
 
 /** A credential endpoint's answer. */
