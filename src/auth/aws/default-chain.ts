@@ -14,6 +14,7 @@ import { environmentProfile, readAwsConfigFiles } from './profiles.ts'
 import { type AwsContext, cached } from './source.ts'
 import { AWS_STANDARD_ENV, envCredentials } from './static.ts'
 import { webIdentityFromEnv, webIdentitySource } from './web-identity.ts'
+import { lastResort } from '../last-resort.ts'
 
 /** A link either gives a provider or says why it does not apply. */
 type Link = [name: string, resolve: () => CredentialProvider<AwsCredentials> | { skipped: string }]
@@ -67,21 +68,10 @@ export function defaultChain(context: AwsContext): CredentialProvider<AwsCredent
     )
   const disabled = imdsDisabled()
   if (disabled) throw nothingFound(`instance metadata (IMDSv2) (${disabled})`)
-  // Instance metadata is the last resort: until it has answered once, its failure means
-  // nothing in the chain worked, and the message says so with every link's reason.
+  // Instance metadata is the last resort.
   const imds = imdsSource()
-  let answered = false
   return cached({
     source: imds.source,
-    fetch: async () => {
-      try {
-        const credentials = await imds.fetch()
-        answered = true
-        return credentials
-      } catch (error) {
-        if (answered) throw error
-        throw nothingFound((error as Error).message)
-      }
-    },
+    fetch: lastResort(() => imds.fetch(), (reason) => nothingFound(reason)),
   }, context)
 }

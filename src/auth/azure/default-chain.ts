@@ -12,6 +12,7 @@ import { managedIdentitySource } from './managed-identity.ts'
 import { servicePrincipalSource } from './service-principal.ts'
 import { type AzureProvider, type AzureTokenSource, cachedToken } from './source.ts'
 import { workloadIdentityFromEnv, workloadIdentitySource } from './workload-identity.ts'
+import { lastResort } from '../last-resort.ts'
 
 /** A link either gives a token source or says why it does not apply. */
 type Link = [name: string, resolve: () => AzureTokenSource | { skipped: string }]
@@ -54,27 +55,17 @@ export function defaultChain(where: string, logger?: Logger): AzureProvider {
     if (!('skipped' in result)) return cachedToken(result, logger)
     tried.push(`${name} (${result.skipped})`)
   }
-  // Instance metadata is the last resort: until it has answered once, its failure means
-  // nothing in the chain worked, and the message says so with every link's reason.
+  // Instance metadata is the last resort.
   const imds = managedIdentitySource(env('AZURE_CLIENT_ID'))
-  let answered = false
   return cachedToken({
     ...imds,
-    fetch: async () => {
-      try {
-        const token = await imds.fetch()
-        answered = true
-        return token
-      } catch (error) {
-        if (answered) throw error
-        throw authError(
-          `${where}: no Azure credentials found; tried ${[...tried, (error as Error).message].join('; ')}. ` +
-            'Set account_key_env, sas_token_env, connection_string_env, or tenant_id + client_id + ' +
-            'client_secret_env in the destination, or allow_anonymous: true for Azurite or a public container',
-          'AUTH_MISSING',
-          error,
-        )
-      }
-    },
+    fetch: lastResort(() => imds.fetch(), (reason, cause) =>
+      authError(
+        `${where}: no Azure credentials found; tried ${[...tried, reason].join('; ')}. ` +
+          'Set account_key_env, sas_token_env, connection_string_env, or tenant_id + client_id + ' +
+          'client_secret_env in the destination, or allow_anonymous: true for Azurite or a public container',
+        'AUTH_MISSING',
+        cause,
+      )),
   }, logger)
 }

@@ -20,6 +20,7 @@ import { impersonatedSource, impersonationUrl } from './impersonation.ts'
 import { readKeyFile } from './key-file.ts'
 import { metadataSource } from './metadata.ts'
 import { cachedToken, type FileOrigin, type GoogleCredentials } from './source.ts'
+import { lastResort } from '../last-resort.ts'
 
 /** The variable `gcloud auth print-access-token` output goes into. */
 export const GOOGLE_TOKEN_ENV = 'GOOGLE_OAUTH_ACCESS_TOKEN'
@@ -110,30 +111,18 @@ function defaultChain(context: Context): GoogleCredentials {
     if (!('skipped' in result)) return result
     tried.push(`${name} (${result.skipped})`)
   }
-  // The metadata server is the last resort: until it has answered once, its failure means
-  // nothing in the chain worked, and the message says so with every link's reason.
+  // The metadata server is the last resort.
   const metadata = metadataSource()
-  let answered = false
   return cachedToken({
     ...metadata,
-    fetch: async () => {
-      try {
-        const token = await metadata.fetch()
-        answered = true
-        return token
-      } catch (error) {
-        if (answered) throw error
-        throw authError(
-          `${context.where}: no Google credentials found; tried ${
-            [...tried, (error as Error).message].join('; ')
-          }. ` +
-            'Set credentials_file in the destination, run `gcloud auth application-default login`, ' +
-            'or set allow_anonymous: true for an emulator',
-          'AUTH_MISSING',
-          error,
-        )
-      }
-    },
+    fetch: lastResort(() => metadata.fetch(), (reason, cause) =>
+      authError(
+        `${context.where}: no Google credentials found; tried ${[...tried, reason].join('; ')}. ` +
+          'Set credentials_file in the destination, run `gcloud auth application-default login`, ' +
+          'or set allow_anonymous: true for an emulator',
+        'AUTH_MISSING',
+        cause,
+      )),
   }, context.logger)
 }
 
