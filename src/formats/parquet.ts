@@ -144,53 +144,6 @@ function prepareColumn(type: OutputType, values: Value[]): Value[] {
   return values
 }
 
-type Comparable = number | bigint | boolean
-
-type Statistics = {
-  min_value?: Value
-  max_value?: Value
-  null_count: bigint
-  nan_count?: bigint
-}
-
-// Kinds whose values compare with `<` (numbers, bigints, booleans): rivet computes their chunk
-// statistics in one typed loop, which measured ~40% of hyparquet-writer's encoding time when the
-// writer's generic comparisons did it. Strings (UTF-8 byte order), bytes and lists keep the writer's.
-const SIMPLE_STATISTICS = new Set<OutputType['kind']>([
-  'int',
-  'decimal',
-  'float',
-  'bool',
-  'date',
-  'time',
-  'timestamp',
-])
-
-/** Min, max (NaN skipped, zero signed as the spec asks), null and NaN counts, as the writer would. */
-function simpleStatistics(values: Value[], float: boolean): Statistics {
-  let nulls = 0
-  let nans = 0
-  let min: Comparable | undefined
-  let max: Comparable | undefined
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i] as Comparable | null
-    if (value === null) {
-      nulls++
-    } else if (float && value !== value) {
-      nans++
-    } else {
-      if (min === undefined || value < min) min = value
-      if (max === undefined || value > max) max = value
-    }
-  }
-  return {
-    min_value: min === 0 ? -0 : min,
-    max_value: max === 0 ? 0 : max,
-    null_count: BigInt(nulls),
-    nan_count: float ? BigInt(nans) : undefined,
-  }
-}
-
 class ParquetEncoder implements FormatEncoder {
   private readonly writer = new ChunkingWriter(1 << 20)
   private readonly parquet: ParquetWriter
@@ -233,25 +186,13 @@ class ParquetEncoder implements FormatEncoder {
   }
 
   private writeRowGroup(): void {
-    const simple = this.columns.map((column) => SIMPLE_STATISTICS.has(column.type.kind))
     const columnData = this.columns.map((column, c) => {
       const parts = this.batches.map((b) => b.columns[c])
       const data = parts.length === 1 ? parts[0] : ([] as Value[]).concat(...parts)
       // deno-lint-ignore no-explicit-any -- hyparquet-writer's DecodedArray is wider than Value[]
-      return { name: column.name, data: prepareColumn(column.type, data) as any, statistics: !simple[c] }
+      return { name: column.name, data: prepareColumn(column.type, data) as any }
     })
     this.parquet.write({ columnData, rowGroupSize: this.rows })
-    // The writer keeps each row group's chunk metadata (one leaf per column) until finish()
-    // serializes the footer, so statistics set here land in the file as if it had computed them.
-    const chunks = this.parquet.row_groups[this.parquet.row_groups.length - 1].columns
-    columnData.forEach(({ data }, c) => {
-      if (simple[c]) {
-        chunks[c].meta_data!.statistics = simpleStatistics(
-          data,
-          this.columns[c].type.kind === 'float',
-        ) as never
-      }
-    })
     this.batches = []
     this.rows = 0
     this.bytes = 0
