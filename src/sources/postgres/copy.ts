@@ -37,15 +37,24 @@ export function copyStatement(query: string, asText: boolean[]): string {
   })) to stdout (format binary)`
 }
 
+/** The statement of one COPY and the decoder of each of its fields. */
+export interface CopyPlan {
+  statement: string
+  decoders: FieldDecoder[]
+}
+
 /** What {@link copyBatches} needs to run one COPY. */
 export interface CopyRead {
   sql: postgres.Sql<Record<string, never>>
-  statement: string
   columns: Column[]
-  decoders: FieldDecoder[]
   limits: BatchLimits
   target: string
-  /** The same rows another way, used when PostgreSQL cannot parse the COPY around the query. */
+  /** Plans the COPY when the stream is first read; undefined when COPY cannot read the query. */
+  plan: () => Promise<CopyPlan | undefined>
+  /**
+   * The same rows another way, used when there is no plan or PostgreSQL cannot parse the COPY
+   * around the query. Called after `plan`.
+   */
   fallback: () => ReadableStream<ColumnBatch>
   /**
    * Cancels the running statement of a backend from another connection: postgres.js cannot
@@ -66,12 +75,12 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
   let settled = false
   let wake = () => {}
   const collect = garbagePacer()
-  const reader = new CopyTupleReader(read.columns, read.decoders, read.limits, (batch) => {
+  const onBatch = (batch: ColumnBatch) => {
     controller.enqueue(batch)
     collect(batch.bytes)
     if ((controller.desiredSize ?? 0) <= 0) stream?.pause()
     wake()
-  })
+  }
 
   const stop = () => {
     if (!stream) return
@@ -89,9 +98,15 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
     wake()
   }
   const open = async () => {
+    const plan = await read.plan()
+    if (!plan) {
+      fallback = read.fallback().getReader()
+      return
+    }
+    const reader = new CopyTupleReader(read.columns, plan.decoders, read.limits, onBatch)
     const [backend] = await read.sql.unsafe('select pg_backend_pid() as pid')
     pid = Number(backend.pid)
-    const query = read.sql.unsafe(read.statement)
+    const query = read.sql.unsafe(plan.statement)
     try {
       stream = await query.readable()
     } catch (error) {

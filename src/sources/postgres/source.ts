@@ -2,7 +2,7 @@
  * PostgreSQL through postgres.js. Rows stream through a binary COPY (copy.ts) decoded straight into
  * column values; types without a binary decoder come as text and are converted exactly in
  * src/types, like everything on the server-side cursor that remains for reads COPY cannot do
- * (no described columns, bounds with backslashes). The session is pinned to UTC, ISO dates and
+ * (bounds with backslashes, queries PostgreSQL cannot parse inside COPY). The session is pinned to UTC, ISO dates and
  * ISO 8601 intervals so the text is unambiguous.
  */
 import postgres from 'postgres'
@@ -22,7 +22,7 @@ import {
 } from '../source.ts'
 import { parsePgArray } from './array.ts'
 import { binaryDecoder, textFieldDecoder } from './binary.ts'
-import { copyBatches, copyStatement, pgLiteral } from './copy.ts'
+import { copyBatches, type CopyPlan, copyStatement, pgLiteral } from './copy.ts'
 import { pgError } from './errors.ts'
 import { describePgColumn, PG_OID, type PgColumnInfo } from './types.ts'
 
@@ -226,11 +226,27 @@ export class PostgresSource implements Source {
 
   read(request: ReadRequest, limits: BatchLimits): ReadableStream<ColumnBatch> {
     const narrowed = narrowQuery(request.query, request.range, this.dialect)
-    const infos = this.infos.get(request.query)
-    const cursor = () => this.readCursor(narrowed, request, limits)
+    return copyBatches({
+      sql: this.sql,
+      columns: request.columns,
+      limits,
+      target: this.target,
+      plan: () => this.copyPlan(request, narrowed),
+      fallback: () => this.readCursor(narrowed, request, limits),
+      cancelBackend: (pid) => this.cancelBackend(pid),
+    })
+  }
+
+  /**
+   * The COPY for a read: binary decoders where there are some, text for the other columns. The
+   * column types come from the catalog (cached per query), so a connection opened only to read
+   * (a parallel chunk) describes the query first.
+   */
+  private async copyPlan(request: ReadRequest, narrowed: Narrowed): Promise<CopyPlan | undefined> {
+    const infos = await this.columnInfos(request.query)
     // COPY binds no parameters, so the range's bounds go in as literals, which need no backslash.
-    if (infos?.length !== request.columns.length || narrowed.params.some((p) => p.includes('\\'))) {
-      return cursor()
+    if (infos.length !== request.columns.length || narrowed.params.some((p) => p.includes('\\'))) {
+      return undefined
     }
     const inlined = narrowQuery(request.query, request.range, {
       ...this.dialect,
@@ -239,16 +255,10 @@ export class PostgresSource implements Source {
     const prepares = this.prepares(request)
     const converters = request.columns.map((column, i) => columnConverter(column, prepares[i]))
     const binary = request.columns.map((column, i) => binaryDecoder(infos[i], column, converters[i]))
-    return copyBatches({
-      sql: this.sql,
+    return {
       statement: copyStatement(inlined.sql, binary.map((decoder) => !decoder)),
-      columns: request.columns,
       decoders: binary.map((decoder, i) => decoder ?? textFieldDecoder(converters[i])),
-      limits,
-      target: this.target,
-      fallback: cursor,
-      cancelBackend: (pid) => this.cancelBackend(pid),
-    })
+    }
   }
 
   private async cancelBackend(pid: number): Promise<void> {
@@ -262,7 +272,7 @@ export class PostgresSource implements Source {
 
   /** The rows through a server-side cursor, as text: for what COPY cannot read. */
   private readCursor(
-    narrowed: { sql: string; params: string[] },
+    narrowed: Narrowed,
     request: ReadRequest,
     limits: BatchLimits,
   ): ReadableStream<ColumnBatch> {
@@ -317,3 +327,6 @@ export class PostgresSource implements Source {
 }
 
 const rollback = Symbol('rollback')
+
+/** A query narrowed to a range, with the parameters it binds. */
+type Narrowed = ReturnType<typeof narrowQuery>

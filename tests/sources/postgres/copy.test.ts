@@ -64,14 +64,15 @@ beforeAll(async () => {
   `)
 })
 
-const source = new PostgresSource({
+const CONNECTION = {
   host: '127.0.0.1',
   port: 5432,
   user: 'postgres',
   database: 'test',
   tls: 'disable',
   target: '127.0.0.1:5432/test',
-})
+} as const
+const source = new PostgresSource({ ...CONNECTION })
 
 afterAll(() => source.close())
 
@@ -142,6 +143,25 @@ describe('binary COPY read', () => {
     expect(row(1).ts).toBe(-62167219200000000n + 5n * 86400000000n + 3000007n)
     expect(row(3).jb).toBe('{"i": 3, "s": "q\\"3"}')
     expect(row(3).b).toEqual(new Uint8Array(Buffer.from('eccbc87e4b5ce2fe28308fd9f2a7baf3', 'hex')))
+  })
+
+  test('a connection that never described the query (a parallel chunk) reads the same', async () => {
+    const req = await request(`select id, ia, ta, m, iv, n40 from ${SCHEMA}.edges order by id`)
+    const fresh = new PostgresSource({ ...CONNECTION })
+    try {
+      const viaFresh = rows(await collect(fresh.read(req, LIMITS)))
+      expect(viaFresh).toEqual(rows(await collect(source.read(req, LIMITS))))
+      expect(viaFresh[7]).toEqual([
+        7,
+        [7, null, -7],
+        ['a,7', null],
+        875n,
+        'P7M7DT0.007S',
+        123456789010000000n,
+      ])
+    } finally {
+      await fresh.close()
+    }
   })
 
   test('tuples split across chunks at any byte read the same', async () => {
