@@ -4,7 +4,7 @@
  * Compressed CSV is a series of complete gzip members or zstd frames, one per batch, which
  * every reader of those formats decodes as one stream.
  */
-import type { Column } from '../types/output.ts'
+import type { Column, OutputType } from '../types/output.ts'
 import type { ColumnBatch } from '../types/values.ts'
 import { type BlockCompressor, gzip, zstd } from './compress.ts'
 import type { Format, FormatEncoder } from './format.ts'
@@ -17,7 +17,25 @@ const needsQuotes = /[",\r\n]/
 
 function field(text: string): string {
   if (text === '') return '""'
-  return needsQuotes.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+  return needsQuotes.test(text) ? '"' + text.replaceAll('"', '""') + '"' : text
+}
+
+// Their text is never empty and never holds a comma, quote, CR or LF, so it skips the field check.
+const plainKinds = new Set<OutputType['kind']>([
+  'int',
+  'decimal',
+  'float',
+  'bool',
+  'uuid',
+  'date',
+  'time',
+  'timestamp',
+])
+
+/** The CSV field text of one non-null value of `type`. */
+function fieldFormatter(type: OutputType): (value: never) => string {
+  const text = textFormatter(type)
+  return plainKinds.has(type.kind) ? text : (v) => field(text(v))
 }
 
 class CsvEncoder implements FormatEncoder {
@@ -25,38 +43,72 @@ class CsvEncoder implements FormatEncoder {
   private readonly formatters: ((v: never) => string)[]
   private header: string | undefined
   private readonly encoder = new TextEncoder()
+  // Reused across batches: text goes into it as bytes row by row, so no batch-sized string is
+  // built and then encoded (that string and its garbage cost more than the formatting).
+  private buffer = new Uint8Array(1 << 16)
+  private length = 0
 
   constructor(columns: Column[], private readonly compress: BlockCompressor | undefined) {
-    this.formatters = columns.map((c) => textFormatter(c.type))
+    this.formatters = columns.map((c) => fieldFormatter(c.type))
     this.header = columns.map((c) => field(c.name)).join(',') + '\r\n'
   }
 
   write(batch: ColumnBatch): Uint8Array[] {
-    let text = this.header ?? ''
-    this.header = undefined
+    if (this.header !== undefined) this.put(this.header)
     const { columns, length } = batch
     const width = columns.length
+    const formatters = this.formatters
     for (let r = 0; r < length; r++) {
+      // One string per row: its few pieces are joined once when put reads it.
+      let line = ''
       for (let c = 0; c < width; c++) {
         const value = columns[c][r]
-        if (c > 0) text += ','
-        if (value !== null) text += field(this.formatters[c](value as never))
+        if (c > 0) line += ','
+        if (value !== null) line += formatters[c](value as never)
       }
-      text += '\r\n'
+      this.put(line + '\r\n')
     }
-    return this.emit(text)
+    return this.emit()
   }
 
   end(): Uint8Array[] {
     // A file with no rows still gets its header.
-    return this.header === undefined ? [] : this.emit(this.header)
+    if (this.header !== undefined) this.put(this.header)
+    return this.emit()
   }
 
-  private emit(text: string): Uint8Array[] {
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return
+    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + bytes))
+    grown.set(this.buffer.subarray(0, this.length))
+    this.buffer = grown
+  }
+
+  /** Appends text as UTF-8: ASCII byte by byte, anything else through the encoder. */
+  private put(text: string): void {
+    const n = text.length
+    // A UTF-16 unit becomes at most 3 UTF-8 bytes.
+    this.reserve(n * 3)
+    const buffer = this.buffer
+    const start = this.length
+    for (let i = 0; i < n; i++) {
+      const code = text.charCodeAt(i)
+      if (code >= 0x80) {
+        this.length = start + this.encoder.encodeInto(text, buffer.subarray(start)).written
+        return
+      }
+      buffer[start + i] = code
+    }
+    this.length = start + n
+  }
+
+  private emit(): Uint8Array[] {
     this.header = undefined
-    if (!text) return []
-    const bytes = this.encoder.encode(text)
-    return [this.compress ? this.compress(bytes) : bytes]
+    if (this.length === 0) return []
+    const bytes = this.buffer.subarray(0, this.length)
+    this.length = 0
+    // The compressors copy their input; uncompressed bytes must not share the reused buffer.
+    return [this.compress ? this.compress(bytes) : bytes.slice()]
   }
 }
 

@@ -34,8 +34,9 @@ function floatText(n: number): string {
 export function textFormatter(type: OutputType): (value: Value) => string {
   switch (type.kind) {
     case 'int':
-    case 'bool':
       return (v) => String(v)
+    case 'bool':
+      return (v) => v ? 'true' : 'false'
     case 'decimal':
       return (v) => formatDecimal(v as bigint, type.scale)
     case 'float':

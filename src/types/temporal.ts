@@ -123,34 +123,67 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0')
 }
 
+// Two-digit texts by value: a table lookup instead of String + padStart on every field.
+const twoDigits = Array.from({ length: 100 }, (_, i) => pad(i, 2))
+
 function formatYear(y: number): string {
   // ISO 8601 expanded years carry a sign outside 0000..9999.
-  if (y >= 0 && y <= 9999) return pad(y, 4)
+  if (y >= 0 && y <= 9999) return twoDigits[Math.floor(y / 100)] + twoDigits[y % 100]
   return (y < 0 ? '-' : '+') + pad(Math.abs(y), 6)
 }
 
+// The last date formatted: consecutive timestamps usually share their day, so most rows skip
+// the calendar math.
+let cachedDays = NaN
+let cachedDate = ''
+
 /** Formats days since 1970-01-01 as `YYYY-MM-DD`. */
 export function formatDate(days: number): string {
-  const [y, m, d] = civilFromDays(days)
-  return `${formatYear(y)}-${pad(m, 2)}-${pad(d, 2)}`
+  if (days !== cachedDays) {
+    const [y, m, d] = civilFromDays(days)
+    cachedDate = formatYear(y) + '-' + twoDigits[m] + '-' + twoDigits[d]
+    cachedDays = days
+  }
+  return cachedDate
+}
+
+/** `HH:MM:SS.ffffff` of microseconds since midnight (0 to 24 hours) held exactly in a number. */
+function timeText(micros: number): string {
+  const seconds = Math.floor(micros / 1_000_000)
+  const fraction = micros - seconds * 1_000_000
+  return twoDigits[Math.floor(seconds / 3600)] + ':' + twoDigits[Math.floor(seconds / 60) % 60] + ':' +
+    twoDigits[seconds % 60] + '.' + twoDigits[Math.floor(fraction / 10_000)] +
+    twoDigits[Math.floor(fraction / 100) % 100] + twoDigits[fraction % 100]
 }
 
 /** Formats microseconds since midnight as `HH:MM:SS.ffffff`. */
 export function formatTime(micros: bigint): string {
-  const total = Number(micros / 1_000_000n)
-  const frac = Number(micros % 1_000_000n)
-  return `${pad(Math.floor(total / 3600), 2)}:${pad(Math.floor(total / 60) % 60, 2)}:${pad(total % 60, 2)}.${
-    pad(frac, 6)
-  }`
+  return timeText(Number(micros))
 }
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
+const MICROS_PER_DAY_NUMBER = 86_400_000_000
 
 /** Formats microseconds since the epoch as ISO 8601, with `Z` when the value is UTC. */
 export function formatTimestamp(micros: bigint, utc: boolean): string {
-  let days = micros / MICROS_PER_DAY
-  let rest = micros % MICROS_PER_DAY
-  if (rest < 0n) {
-    rest += MICROS_PER_DAY
-    days -= 1n
+  let days: number
+  let rest: number
+  if (micros >= -MAX_SAFE && micros <= MAX_SAFE) {
+    // Number math is exact here: the quotient is floored correctly (its distance from an integer
+    // is at least 1/86.4e9, more than half an ulp below 2^17), and days * 86.4e9 is a multiple of
+    // 2^13, so representable even just past 2^53. Years 1684 to 2255 take this path.
+    const n = Number(micros)
+    days = Math.floor(n / MICROS_PER_DAY_NUMBER)
+    rest = n - days * MICROS_PER_DAY_NUMBER
+  } else {
+    let whole = micros / MICROS_PER_DAY
+    let part = micros % MICROS_PER_DAY
+    if (part < 0n) {
+      part += MICROS_PER_DAY
+      whole -= 1n
+    }
+    days = Number(whole)
+    rest = Number(part)
   }
-  return `${formatDate(Number(days))}T${formatTime(rest)}${utc ? 'Z' : ''}`
+  return formatDate(days) + 'T' + timeText(rest) + (utc ? 'Z' : '')
 }

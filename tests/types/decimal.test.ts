@@ -103,6 +103,21 @@ describe('formatDecimal', () => {
     expect(formatDecimal(-(10n ** 38n - 1n), 10)).toBe('-' + '9'.repeat(28) + '.' + '9'.repeat(10))
   })
 
+  test('digits through Number below 2^53 and through bigint past it agree', () => {
+    const safe = BigInt(Number.MAX_SAFE_INTEGER)
+    expect(formatDecimal(safe, 0)).toBe('9007199254740991')
+    expect(formatDecimal(-safe, 2)).toBe('-90071992547409.91')
+    expect(formatDecimal(safe + 1n, 2)).toBe('90071992547409.92')
+    expect(formatDecimal(-safe - 1n, 4)).toBe('-900719925474.0992')
+    expect(formatDecimal(safe, 20)).toBe('0.00009007199254740991')
+    expect(formatDecimal(-safe, 20)).toBe('-0.00009007199254740991')
+    expect(formatDecimal(123n, 38)).toBe('0.' + '0'.repeat(35) + '123')
+    expect(formatDecimal(10n ** 38n - 1n, 38)).toBe('0.' + '9'.repeat(38))
+    expect(formatDecimal(999n, 3)).toBe('0.999')
+    expect(formatDecimal(-1000n, 3)).toBe('-1.000')
+    expect(formatDecimal(12345678901234567890123n, 5)).toBe('123456789012345678.90123')
+  })
+
   test('round trips with parseDecimal', () => {
     let seed = 7n
     for (let i = 0; i < 5000; i++) {

@@ -187,6 +187,51 @@ describe('timestamps', () => {
     }
   })
 
+  test('the Number fast path and the bigint path meet at +-2^53 with the same text', () => {
+    const safe = BigInt(Number.MAX_SAFE_INTEGER)
+    // Texts from the all-bigint formatter this path replaced.
+    const cases: [bigint, string][] = [
+      [safe - 1n, '2255-06-05T23:47:34.740990'],
+      [safe, '2255-06-05T23:47:34.740991'],
+      [safe + 1n, '2255-06-05T23:47:34.740992'],
+      [-safe + 1n, '1684-07-28T00:12:25.259010'],
+      [-safe, '1684-07-28T00:12:25.259009'],
+      [-safe - 1n, '1684-07-28T00:12:25.259008'],
+      [-9_223_372_036_854_775_808n, '-290308-12-21T19:59:05.224192'],
+    ]
+    for (const [micros, text] of cases) expect(formatTimestamp(micros, false)).toBe(text)
+  })
+
+  test('day boundaries before and after 1970, expanded years, every fraction digit', () => {
+    const day = 86_400_000_000n
+    expect(formatTimestamp(-1n, false)).toBe('1969-12-31T23:59:59.999999')
+    expect(formatTimestamp(-day, false)).toBe('1969-12-31T00:00:00.000000')
+    expect(formatTimestamp(-day - 1n, false)).toBe('1969-12-30T23:59:59.999999')
+    expect(formatTimestamp(day - 1n, false)).toBe('1970-01-01T23:59:59.999999')
+    expect(formatTimestamp(123_456n, false)).toBe('1970-01-01T00:00:00.123456')
+    expect(formatTimestamp(1_577_836_801_000_001n, true)).toBe('2020-01-01T00:00:01.000001Z')
+    expect(formatTimestamp(-62_135_596_800_000_001n, false)).toBe('0000-12-31T23:59:59.999999')
+    expect(formatTimestamp(-62_198_755_200_000_000n, false)).toBe('-000001-01-01T00:00:00.000000')
+    expect(formatTimestamp(253_402_300_800_000_000n, false)).toBe('+010000-01-01T00:00:00.000000')
+    // Microseconds either side of many midnights, on both paths, read back exactly.
+    for (const base of [-(2n ** 53n), -day * 1000n, 0n, day * 20_000n, 2n ** 53n]) {
+      const midnight = base - ((base % day) + day) % day
+      for (const micros of [midnight - 1n, midnight, midnight + 1n, midnight + day - 1n]) {
+        expect(parseTimestamp(formatTimestamp(micros, false))).toBe(micros)
+      }
+    }
+  })
+
+  test('a day shared by consecutive values and one that changes both give their own date', () => {
+    const day = 86_400_000_000n
+    expect(formatTimestamp(day + 1n, false)).toBe('1970-01-02T00:00:00.000001')
+    expect(formatTimestamp(day + 2n, false)).toBe('1970-01-02T00:00:00.000002')
+    expect(formatDate(0)).toBe('1970-01-01')
+    expect(formatTimestamp(day + 3n, false)).toBe('1970-01-02T00:00:00.000003')
+    expect(formatDate(-719_529)).toBe('-000001-12-31')
+    expect(formatDate(2_932_897)).toBe('+010000-01-01')
+  })
+
   test('impossible and unbounded timestamps are refused', () => {
     expect(() => parseTimestamp('infinity')).toThrow(
       'infinity is an unbounded timestamp, which has no timestamp value',
