@@ -42,10 +42,9 @@ class CsvEncoder implements FormatEncoder {
   readonly atBoundary = true
   private readonly formatters: ((v: never) => string)[]
   private header: string | undefined
-  private readonly encoder = new TextEncoder()
   // Reused across batches: text goes into it as bytes row by row, so no batch-sized string is
   // built and then encoded (that string and its garbage cost more than the formatting).
-  private buffer = new Uint8Array(1 << 16)
+  private buffer = Buffer.allocUnsafe(1 << 16)
   private length = 0
 
   constructor(columns: Column[], private readonly compress: BlockCompressor | undefined) {
@@ -79,27 +78,16 @@ class CsvEncoder implements FormatEncoder {
 
   private reserve(bytes: number): void {
     if (this.length + bytes <= this.buffer.length) return
-    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + bytes))
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes))
     grown.set(this.buffer.subarray(0, this.length))
     this.buffer = grown
   }
 
-  /** Appends text as UTF-8: ASCII byte by byte, anything else through the encoder. */
+  /** Appends text as UTF-8. */
   private put(text: string): void {
-    const n = text.length
     // A UTF-16 unit becomes at most 3 UTF-8 bytes.
-    this.reserve(n * 3)
-    const buffer = this.buffer
-    const start = this.length
-    for (let i = 0; i < n; i++) {
-      const code = text.charCodeAt(i)
-      if (code >= 0x80) {
-        this.length = start + this.encoder.encodeInto(text, buffer.subarray(start)).written
-        return
-      }
-      buffer[start + i] = code
-    }
-    this.length = start + n
+    this.reserve(text.length * 3)
+    this.length += this.buffer.write(text, this.length)
   }
 
   private emit(): Uint8Array[] {
@@ -108,7 +96,7 @@ class CsvEncoder implements FormatEncoder {
     const bytes = this.buffer.subarray(0, this.length)
     this.length = 0
     // The compressors copy their input; uncompressed bytes must not share the reused buffer.
-    return [this.compress ? this.compress(bytes) : bytes.slice()]
+    return [this.compress ? this.compress(bytes) : new Uint8Array(bytes)]
   }
 }
 
