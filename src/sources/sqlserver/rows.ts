@@ -28,13 +28,20 @@ function sizeOf(value: DriverValue): number {
   return 8
 }
 
+/** How long a cancelled read waits for the server to acknowledge the cancel. */
+const CANCEL_WAIT_MS = 5_000
+
 /** The rows of one running request, as an async iterator of row chunks in arrival order. */
 export class RowQueue implements AsyncIterator<DriverValue[][]> {
   private rows: DriverValue[][] = []
   private bytes = 0
   private finished = false
+  private cancelled = false
   private error: unknown
   private wake: (() => void) | undefined
+  private settle: () => void = () => {}
+  /** Resolves when the request's completion callback has run (after a cancel: the server's acknowledgement). */
+  private readonly completed = new Promise<void>((resolve) => this.settle = resolve)
 
   /**
    * `limits` is how much may wait unread (one batch); `cancel` stops the request on the server
@@ -46,6 +53,7 @@ export class RowQueue implements AsyncIterator<DriverValue[][]> {
     private readonly cancel: () => void,
   ) {
     request.on('row', (columns) => {
+      if (this.cancelled) return
       const row = columns.map((c) => ownValue(c.value))
       this.rows.push(row)
       for (const value of row) this.bytes += sizeOf(value)
@@ -61,6 +69,7 @@ export class RowQueue implements AsyncIterator<DriverValue[][]> {
     this.finished = true
     this.error = error
     this.notify()
+    this.settle()
   }
 
   private notify(): void {
@@ -88,11 +97,27 @@ export class RowQueue implements AsyncIterator<DriverValue[][]> {
     return { done: false, value: rows }
   }
 
-  /** The reader stopped early: cancel the request rather than stream the rest of the result. */
-  return(): Promise<IteratorResult<DriverValue[][]>> {
-    if (!this.finished) this.cancel()
+  /**
+   * The reader stopped early: cancel the request rather than stream the rest of the result. The
+   * connection takes no new request until the server has acknowledged the cancel, so this waits
+   * for that (at most {@link CANCEL_WAIT_MS}), with the request resumed so the acknowledgement is
+   * read at all.
+   */
+  async return(): Promise<IteratorResult<DriverValue[][]>> {
+    if (!this.finished) {
+      this.cancelled = true
+      this.rows = []
+      this.request.resume()
+      this.cancel()
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([
+        this.completed,
+        new Promise((resolve) => timer = setTimeout(resolve, CANCEL_WAIT_MS)),
+      ])
+      clearTimeout(timer)
+    }
     this.finished = true
     this.rows = []
-    return Promise.resolve({ done: true, value: undefined })
+    return { done: true, value: undefined }
   }
 }
