@@ -55,8 +55,16 @@ export class BatchBuilder {
   private rows = 0
   private bytes = 0
 
-  constructor(private readonly columns: Column[], prepare: (Prepare | undefined)[] = []) {
-    this.converters = columns.map((column, i) => columnConverter(column, prepare[i]))
+  /**
+   * Each column converts through {@link columnConverter} with its `prepare` step, unless
+   * `converters` has one for it (a driver that decodes some values into the contract itself).
+   */
+  constructor(
+    private readonly columns: Column[],
+    prepare: (Prepare | undefined)[] = [],
+    converters: (Converter | undefined)[] = [],
+  ) {
+    this.converters = columns.map((column, i) => converters[i] ?? columnConverter(column, prepare[i]))
     this.columnsData = columns.map(() => [])
   }
 

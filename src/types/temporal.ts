@@ -55,11 +55,15 @@ function checkRange(value: number, min: number, max: number, text: string): void
 
 const monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
-/** Rejects a day past the end of its month, which the day arithmetic would roll into the next. */
-function checkDay(y: number, month: number, day: number, text: string): void {
+/** Whether a month and day exist in a year (the day arithmetic would roll a bad day into the next month). */
+export function isCalendarDate(y: number, month: number, day: number): boolean {
   const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
-  checkRange(month, 1, 12, text)
-  checkRange(day, 1, month === 2 && leap ? 29 : monthDays[month - 1], text)
+  return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && leap ? 29 : monthDays[month - 1])
+}
+
+/** Rejects a day past the end of its month, or a month past 12. */
+function checkDay(y: number, month: number, day: number, text: string): void {
+  if (!isCalendarDate(y, month, day)) throw new RangeError(`"${text}" is not a valid date or time`)
 }
 
 /** PostgreSQL's `infinity` and `-infinity` have no counterpart in Parquet or ISO 8601. */

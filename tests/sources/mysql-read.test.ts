@@ -1,8 +1,8 @@
 /**
  * The MariaDB read path's fast forms, end to end against the real MariaDB on 127.0.0.1:3306:
- * BIGINT arrives as a JS number up to 2^53 and as text past it, and zero dates are told apart by
- * their characters. Values on both sides of each boundary must come out exact in Parquet (read
- * back by DuckDB) and CSV.
+ * BIGINT arrives as a JS number up to 2^53 and as text past it, and DATE, DATETIME and TIMESTAMP
+ * are decoded from their bytes. Values on both sides of each boundary must come out exact in
+ * Parquet (read back by DuckDB) and CSV, and a day the month lacks fails as its text did.
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { localExports, readCsv } from '../helpers/matrix.ts'
@@ -27,9 +27,13 @@ const SQL = `
     (6, 9007199254740992, null, null, null, null),
     (7, 9007199254740993, 1, '2024-02-29', '2024-02-29 00:00:00', '1999-12-31 23:59:59'),
     (8, 9223372036854775807, 2, '2020-10-01', '2020-10-01 01:02:03.000400', '2020-10-01 00:00:00');
+  set session sql_mode = 'ALLOW_INVALID_DATES';
+  drop table if exists rivet_mysql_invalid;
+  create table rivet_mysql_invalid (id int not null, dt datetime(3), d date, s datetime);
+  insert into rivet_mysql_invalid values (1, '2024-02-30 10:00:00.123', '2023-02-29', '2024-04-31 00:00:00');
 `
 
-const { exportOne } = localExports({ source: `source: { type: mysql, url: ${MYSQL_URL} }\n` })
+const { exportOne, exportFails } = localExports({ source: `source: { type: mysql, url: ${MYSQL_URL} }\n` })
 const query = '    query: select * from rivet_mysql_read order by id\n'
 
 beforeAll(() => mysqlExec(SQL), SLOW)
@@ -115,5 +119,30 @@ describe('mysql read path', () => {
       '8,9223372036854775807,2,2020-10-01,2020-10-01T01:02:03.000400,2020-10-01T00:00:00.000000Z',
       '',
     ])
+  }, SLOW)
+
+  test('a day the month lacks (ALLOW_INVALID_DATES) fails with the text mysql2 would give', async () => {
+    const one = (col: string) => `    query: select id, ${col} from rivet_mysql_invalid\n`
+    expect(await exportFails('invalid', one('dt'))).toContain(
+      'column "dt" (datetime -> timestamp): "2024-02-30 10:00:00.123" is not a valid date or time',
+    )
+    expect(await exportFails('invalid', one('d'))).toContain(
+      'column "d" (date -> date): "2023-02-29" is not a valid date or time',
+    )
+    expect(await exportFails('invalid', one('s'))).toContain(
+      'column "s" (datetime -> timestamp): "2024-04-31 00:00:00" is not a valid date or time',
+    )
+  }, SLOW)
+
+  test("a column name given twice keeps mysql2's text, with the same values", async () => {
+    const csv = await exportOne(
+      'twice',
+      '    query: select id, dt, dt, d, d from rivet_mysql_read where id in (1, 5) order by id\n' +
+        '    format: csv\n',
+    )
+    expect(readCsv(csv)).toBe(
+      'id,dt,dt,d,d\r\n1,0001-01-01T00:00:00.000001,0001-01-01T00:00:00.000001,0001-01-01,0001-01-01\r\n' +
+        '5,9999-12-31T23:59:59.999999,9999-12-31T23:59:59.999999,9999-12-31,9999-12-31\r\n',
+    )
   }, SLOW)
 })

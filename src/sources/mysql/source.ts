@@ -1,17 +1,18 @@
 /**
  * MySQL and MariaDB through mysql2. Rows come over the binary protocol (a prepared statement):
  * FLOAT and DOUBLE arrive as their IEEE bits (the text protocol rounds FLOAT to 6 digits),
- * integers as numbers (BIGINT as text past 2^53), DECIMAL as text, temporal values as text
- * (`dateStrings`), JSON as text, binary columns and BIT as bytes. Nothing passes through a lossy
- * JS number or Date before src/types converts it exactly. The session time zone is pinned to
- * UTC so TIMESTAMP values can't shift with the server's zone. Rows stream with backpressure: the
- * connection pauses while the encoder is behind.
+ * integers as numbers (BIGINT as text past 2^53), DECIMAL as text, DATE, DATETIME and TIMESTAMP
+ * as days or microseconds decoded from their bytes (./temporal.ts), TIME as text, JSON as text,
+ * binary columns and BIT as bytes. Nothing passes through a lossy JS number or Date before
+ * src/types converts it exactly. The session time zone is pinned to UTC so TIMESTAMP values can't
+ * shift with the server's zone. Rows stream with backpressure: the connection pauses while the
+ * encoder is behind.
  */
 import type { Connection, ConnectionOptions } from 'mysql2'
-import type { DriverValue } from '../../types/convert.ts'
+import type { Converter, DriverValue } from '../../types/convert.ts'
 import type { Column, DescribedColumn, OutputType } from '../../types/output.ts'
 import type { ColumnBatch } from '../../types/values.ts'
-import { BatchBuilder, batchStream, type Prepare } from '../batch.ts'
+import { BatchBuilder, batchStream, columnConverter, type Prepare } from '../batch.ts'
 import type { ServerConnection } from '../connection.ts'
 import {
   type BatchLimits,
@@ -23,9 +24,11 @@ import {
   type SqlDialect,
 } from '../source.ts'
 import { mysqlError } from './errors.ts'
+import { type BytesDecoder, type CastField, temporalDecoder } from './temporal.ts'
 import { describeMysqlField, MYSQL_TYPE, type MysqlField, yamlKey } from './types.ts'
 
-type Raw = string | number | Uint8Array | null
+type Raw = string | number | bigint | Uint8Array | null
+type TypeCast = (field: CastField, next: () => unknown) => unknown
 
 /** Types rivet has no mapping for whose bytes mysql2 would parse: kept raw for a bytes override. */
 const RAW_TYPES = new Set<number>([MYSQL_TYPE.geometry, MYSQL_TYPE.vector])
@@ -279,16 +282,18 @@ export class MysqlSource implements Source {
     const narrowed = narrowQuery(request.query, request.range, this.dialect)
     // The pipeline describes a query before reading it, so its fields are known here.
     const fields = this.fields.get(request.query) ?? []
+    const decoders = bytesDecoders(request.columns, fields)
+    const prepares = request.columns.map((c, i) => prepareFor(c, fields[i]))
     const builder = new BatchBuilder(
       request.columns,
-      request.columns.map((c, i) => prepareFor(c, fields[i])),
+      prepares,
+      // A decoded value is already in the contract; text (a zero date) converts as before.
+      decoders.map((decoder, i) =>
+        decoder && decodedOrText(columnConverter(request.columns[i], prepares[i]))
+      ),
     )
     const chunkRows = Math.min(limits.rows, 1000)
-    // mysql2 would parse GEOMETRY and VECTOR into objects; an override exports the server's bytes.
-    const typeCast = fields.some((f) => RAW_TYPES.has(f.columnType))
-      ? (field: { type: string; buffer(): unknown }, next: () => unknown) =>
-        field.type === 'GEOMETRY' || field.type === 'VECTOR' ? field.buffer() : next()
-      : undefined
+    const typeCast = typeCastFor(fields, decoders)
     let rows: AsyncIterator<Raw[]> | undefined
     const chunks: AsyncIterator<DriverValue[][]> = {
       next: async () => {
@@ -344,6 +349,40 @@ export class MysqlSource implements Source {
     this.connection = undefined
     if (!connection) return
     await new Promise<void>((resolve) => connection.end(() => resolve()))
+  }
+}
+
+/**
+ * The columns read from their bytes (./temporal.ts). mysql2's hook is told a field's name, not
+ * its position, so a name the result holds twice keeps mysql2's text.
+ */
+function bytesDecoders(columns: Column[], fields: MysqlField[]): (BytesDecoder | undefined)[] {
+  const names = fields.map((f) => f.name)
+  return columns.map((column, i) =>
+    fields[i] && names.indexOf(fields[i].name) === names.lastIndexOf(fields[i].name)
+      ? temporalDecoder(column, fields[i])
+      : undefined
+  )
+}
+
+const decodedOrText = (text: Converter): Converter => (v) =>
+  typeof v === 'number' || typeof v === 'bigint' ? v : text(v)
+
+/**
+ * mysql2's per-value hook, where a column needs one: the bytes of the decoded columns, and the
+ * server's bytes of GEOMETRY and VECTOR (mysql2 would parse them into objects) for an override.
+ */
+function typeCastFor(fields: MysqlField[], decoders: (BytesDecoder | undefined)[]): TypeCast | undefined {
+  const byName = new Map<string, BytesDecoder>()
+  decoders.forEach((decoder, i) => decoder && byName.set(fields[i].name, decoder))
+  if (!byName.size && !fields.some((f) => RAW_TYPES.has(f.columnType))) return undefined
+  return (field, next) => {
+    const decode = byName.get(field.name)
+    if (decode) {
+      const bytes = field.buffer()
+      return bytes === null ? null : decode(bytes)
+    }
+    return field.type === 'GEOMETRY' || field.type === 'VECTOR' ? field.buffer() : next()
   }
 }
 
