@@ -10,27 +10,47 @@ import { type Column, type OutputType, typeName } from '../types/output.ts'
 import { formatDate, formatTimestamp, parseDate, parseTimestamp } from '../types/temporal.ts'
 import type { Value } from '../types/values.ts'
 
-/** Output types a range can be taken over. */
-const RANGE_KINDS = new Set(['int', 'decimal', 'date', 'timestamp', 'string'])
+/** The modes that read a range of one column, the key naming that column, and the types it may have. */
+const RANGE_MODES = {
+  incremental: { key: 'cursor_column', kinds: ['int', 'decimal', 'date', 'timestamp', 'string'] },
+  chunked: { key: 'chunk_column', kinds: ['int', 'date'] },
+  time_window: { key: 'time_column', kinds: ['date', 'timestamp'] },
+} as const
 
-/** Fails unless `column` can bound a range; `key` names the config key in the message. */
-export function checkRangeColumn(
-  column: Column | undefined,
-  key: string,
-  name: string,
+/** A mode that reads a range of one column. */
+export type RangeMode = keyof typeof RANGE_MODES
+
+/** "an integer, date or string column": the kinds as a user reads them. */
+function kindList(kinds: readonly string[]): string {
+  const words = kinds.map((k) => k === 'int' ? 'integer' : k)
+  const list = words.length > 1 ? `${words.slice(0, -1).join(', ')} or ${words.at(-1)}` : words[0]
+  return `${/^[aeiou]/.test(list) ? 'an' : 'a'} ${list} column`
+}
+
+/**
+ * The column a mode reads a range of, checked against the result's columns and the types the
+ * mode can bound; undefined for `full`. `exportName` names the key in messages.
+ */
+export function rangeColumn(
+  mode: RangeMode | 'full',
+  names: Partial<Record<'cursor_column' | 'chunk_column' | 'time_column', string>>,
+  exportName: string,
   columns: Column[],
-): Column {
+): Column | undefined {
+  if (mode === 'full') return undefined
+  const { key, kinds } = RANGE_MODES[mode]
+  const name = names[key]!
+  const column = columns.find((c) => c.name === name)
+  const where = `exports.${exportName}.${key}`
   if (!column) {
     throw configError(
-      `${key}: "${name}" is not a column of the result; columns are ${columns.map((c) => c.name).join(', ')}`,
+      `${where}: "${name}" is not a column of the result; columns are ${
+        columns.map((c) => c.name).join(', ')
+      }`,
     )
   }
-  if (!RANGE_KINDS.has(column.type.kind)) {
-    throw configError(
-      `${key}: column "${name}" is ${
-        typeName(column.type)
-      }; use an integer, decimal, date, timestamp or string column`,
-    )
+  if (!(kinds as readonly string[]).includes(column.type.kind)) {
+    throw configError(`${where}: column "${name}" is ${typeName(column.type)}; use ${kindList(kinds)}`)
   }
   return column
 }
@@ -78,8 +98,6 @@ const MICROS_PER_DAY = 86_400_000_000n
  * `days` days before today (UTC) for a date column.
  */
 export function windowStart(type: OutputType, days: number, now: Date): string {
-  const nowMicros = BigInt(now.getTime()) * 1000n
   if (type.kind === 'date') return boundText(Math.floor(now.getTime() / 86_400_000) - days, type)
-  if (type.kind === 'timestamp') return boundText(nowMicros - BigInt(days) * MICROS_PER_DAY, type)
-  throw configError(`time_column must be a date or timestamp column, not ${typeName(type)}`)
+  return boundText(BigInt(now.getTime()) * 1000n - BigInt(days) * MICROS_PER_DAY, type)
 }

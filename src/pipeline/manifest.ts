@@ -11,7 +11,8 @@ import { RUN_ID_PATTERN } from './run-id.ts'
 /** Version of the manifest's shape; bumped on any incompatible change. */
 export const MANIFEST_VERSION = 1
 
-const partSchema = z.strictObject({
+/** A part as manifests (and chunk checkpoints) list it. */
+export const partSchema = z.strictObject({
   path: z.string().describe("the part's path relative to the export's directory (where _rivet/ is)"),
   rows: z.number().int().nonnegative(),
   bytes: z.number().int().nonnegative(),

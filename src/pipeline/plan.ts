@@ -14,7 +14,7 @@ import type { Format } from '../formats/format.ts'
 import { parquetFormat, type RowGroupTarget } from '../formats/parquet.ts'
 import type { Source } from '../sources/source.ts'
 import { type Column, type DescribedColumn, type OutputType, parseTypeName } from '../types/output.ts'
-import { checkRangeColumn } from './bounds.ts'
+import { rangeColumn } from './bounds.ts'
 import { partitionSpec } from './partitions.ts'
 import { qualityObserver } from './quality.ts'
 
@@ -117,16 +117,7 @@ export function columnOverride(
 export function checkColumnKeys(exp: ExportConfig, columns: Column[]): Column | undefined {
   partitionSpec(exp, columns)
   qualityObserver(exp, columns)
-  const key = exp.mode === 'incremental'
-    ? 'cursor_column'
-    : exp.mode === 'chunked'
-    ? 'chunk_column'
-    : exp.mode === 'time_window'
-    ? 'time_column'
-    : undefined
-  if (!key) return undefined
-  const name = exp[key]!
-  return checkRangeColumn(columns.find((c) => c.name === name), `exports.${exp.name}.${key}`, name, columns)
+  return rangeColumn(exp.mode, exp, exp.name, columns)
 }
 
 function rowGroupTarget(exp: ExportConfig): RowGroupTarget {

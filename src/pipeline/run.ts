@@ -167,7 +167,7 @@ function checkCursorState(
   cursor: CursorState | undefined,
   where: string,
 ) {
-  const column = plan.columns.find((c) => c.name === exp.cursor_column)!
+  const column = plan.rangeColumn!
   if (cursor && (cursor.column !== column.name || cursor.type !== typeName(column.type))) {
     throw configError(
       `export ${exp.name}: the state at ${where} has a cursor on ${cursor.column} (${cursor.type}), ` +

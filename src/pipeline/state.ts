@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import type { Destination } from '../destinations/destination.ts'
 import { destinationError, RivetError } from '../errors.ts'
+import { partSchema } from './manifest.ts'
 import { RUN_ID_PATTERN } from './run-id.ts'
 
 /** Version of the state's shape; bumped on any incompatible change, with a migration. */
@@ -21,13 +22,6 @@ const cursorSchema = z.strictObject({
       'inclusive and skips these, so rows sharing the last value are neither lost nor repeated',
   ),
   run_id: z.string().regex(RUN_ID_PATTERN),
-})
-
-const partSchema = z.strictObject({
-  path: z.string(),
-  rows: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative(),
-  sha256: z.string(),
 })
 
 const chunkSchema = z.strictObject({

@@ -354,6 +354,30 @@ test('mode keys are checked: a missing cursor_column, another mode key, a float 
     message:
       /cursor_column: column "x" is float64; use an integer, decimal, date, timestamp or string column/,
   })
+  // Each mode's own kinds, checked by `check` and `--dry-run` too, before any state or data is touched.
+  await pgExec('drop table if exists rivet_kinds; create table rivet_kinds (n int, t text)')
+  const kinds: [string, string, RegExp][] = [
+    [
+      'run',
+      'mode: chunked, chunk_column: t, chunk_size: 5',
+      /chunk_column: column "t" is string; use an integer or date column/,
+    ],
+    [
+      'check',
+      'mode: time_window, time_column: n, days_window: 3',
+      /time_column: column "n" is int32; use a date or timestamp column/,
+    ],
+  ]
+  for (const [command, keys, message] of kinds) {
+    const kindsFile = config(dir, PG, `  - { name: k, table: public.rivet_kinds, ${keys} }\n`)
+    expectRunError(await rivet([command, '-c', kindsFile, '--json']), {
+      exit: 2,
+      code: 'CONFIG_INVALID',
+      message,
+    })
+  }
+  expect(existsSync(join(dir, '.rivet'))).toBe(false)
+  expect(existsSync(join(dir, 'out'))).toBe(false)
 })
 
 test('state beside the data on MinIO: of two runs at once, exactly one advances the cursor', async () => {
