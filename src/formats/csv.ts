@@ -4,8 +4,9 @@
  * Compressed CSV is a series of complete gzip members or zstd frames, one per batch, which
  * every reader of those formats decodes as one stream.
  */
-import type { Column, OutputType } from '../types/output.ts'
+import type { Column } from '../types/output.ts'
 import type { ColumnBatch } from '../types/values.ts'
+import { type AsciiWriter, asciiWriter, ByteSink } from './ascii.ts'
 import { type BlockCompressor, gzip, zstd } from './compress.ts'
 import type { Format, FormatEncoder } from './format.ts'
 import { textFormatter } from './text.ts'
@@ -20,81 +21,77 @@ function field(text: string): string {
   return needsQuotes.test(text) ? '"' + text.replaceAll('"', '""') + '"' : text
 }
 
-// Their text is never empty and never holds a comma, quote, CR or LF, so it skips the field check.
-const plainKinds = new Set<OutputType['kind']>([
-  'int',
-  'decimal',
-  'float',
-  'bool',
-  'uuid',
-  'date',
-  'time',
-  'timestamp',
-])
+const COMMA = 44
+const QUOTE = 34
+const CR = 13
+const LF = 10
 
-/** The CSV field text of one non-null value of `type`. */
-function fieldFormatter(type: OutputType): (value: never) => string {
+/** Appends text as a CSV field. */
+function putField(out: ByteSink, text: string): void {
+  // Most text is short plain ASCII: copied a byte per character, faster than Buffer.write.
+  const n = text.length
+  const buffer = out.room(n)
+  const start = out.length
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0x80 || c === QUOTE || c === COMMA || c === CR || c === LF) return out.utf8(field(text))
+    buffer[start + i] = c
+  }
+  if (n === 0) return out.ascii('""')
+  out.length = start + n
+}
+
+/** The writer of one non-null value of a column's type as a CSV field. */
+function fieldWriter(type: Column['type']): AsciiWriter {
+  // ASCII text never needs quoting, so it goes in as it is.
+  const ascii = asciiWriter(type)
+  if (ascii) return ascii
   const text = textFormatter(type)
-  return plainKinds.has(type.kind) ? text : (v) => field(text(v))
+  return (out, v) => putField(out, text(v))
 }
 
 class CsvEncoder implements FormatEncoder {
   readonly atBoundary = true
-  private readonly formatters: ((v: never) => string)[]
+  private readonly writers: AsciiWriter[]
   private header: string | undefined
-  // Reused across batches: text goes into it as bytes row by row, so no batch-sized string is
-  // built and then encoded (that string and its garbage cost more than the formatting).
-  private buffer = Buffer.allocUnsafe(1 << 16)
-  private length = 0
+  // Reused across batches: values go into it as bytes, with no string per row or per batch.
+  private readonly out = new ByteSink(1 << 16)
 
   constructor(columns: Column[], private readonly compress: BlockCompressor | undefined) {
-    this.formatters = columns.map((c) => fieldFormatter(c.type))
+    this.writers = columns.map((c) => fieldWriter(c.type))
     this.header = columns.map((c) => field(c.name)).join(',') + '\r\n'
   }
 
   write(batch: ColumnBatch): Uint8Array[] {
-    if (this.header !== undefined) this.put(this.header)
+    const out = this.out
+    if (this.header !== undefined) out.utf8(this.header)
     const { columns, length } = batch
     const width = columns.length
-    const formatters = this.formatters
+    const writers = this.writers
     for (let r = 0; r < length; r++) {
-      // One string per row: its few pieces are joined once when put reads it.
-      let line = ''
       for (let c = 0; c < width; c++) {
+        if (c > 0) out.byte(COMMA)
         const value = columns[c][r]
-        if (c > 0) line += ','
-        if (value !== null) line += formatters[c](value as never)
+        if (value !== null) writers[c](out, value as never)
       }
-      this.put(line + '\r\n')
+      out.byte(CR)
+      out.byte(LF)
     }
     return this.emit()
   }
 
   end(): Uint8Array[] {
     // A file with no rows still gets its header.
-    if (this.header !== undefined) this.put(this.header)
+    if (this.header !== undefined) this.out.utf8(this.header)
     return this.emit()
-  }
-
-  private reserve(bytes: number): void {
-    if (this.length + bytes <= this.buffer.length) return
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes))
-    grown.set(this.buffer.subarray(0, this.length))
-    this.buffer = grown
-  }
-
-  /** Appends text as UTF-8. */
-  private put(text: string): void {
-    // A UTF-16 unit becomes at most 3 UTF-8 bytes.
-    this.reserve(text.length * 3)
-    this.length += this.buffer.write(text, this.length)
   }
 
   private emit(): Uint8Array[] {
     this.header = undefined
-    if (this.length === 0) return []
-    const bytes = this.buffer.subarray(0, this.length)
-    this.length = 0
+    const out = this.out
+    if (out.length === 0) return []
+    const bytes = out.buffer.subarray(0, out.length)
+    out.length = 0
     // The compressors copy their input; uncompressed bytes must not share the reused buffer.
     return [this.compress ? this.compress(bytes) : new Uint8Array(bytes)]
   }

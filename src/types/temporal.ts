@@ -166,18 +166,26 @@ export function formatTime(micros: bigint): string {
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
-const MICROS_PER_DAY_NUMBER = 86_400_000_000
+export const MICROS_PER_DAY_NUMBER = 86_400_000_000
+
+/**
+ * Whole days since the epoch (floored) of microseconds held exactly in a number, within 2^53
+ * (the years 1684 to 2255). Number math is exact here: the quotient is floored correctly (its
+ * distance from an integer is at least 1/86.4e9, more than half an ulp below 2^17), and
+ * days * 86.4e9 is a multiple of 2^13, so representable even just past 2^53: the microseconds
+ * into the day are exactly `micros - days * MICROS_PER_DAY_NUMBER`.
+ */
+export function epochDay(micros: number): number {
+  return Math.floor(micros / MICROS_PER_DAY_NUMBER)
+}
 
 /** Formats microseconds since the epoch as ISO 8601, with `Z` when the value is UTC. */
 export function formatTimestamp(micros: bigint, utc: boolean): string {
   let days: number
   let rest: number
   if (micros >= -MAX_SAFE && micros <= MAX_SAFE) {
-    // Number math is exact here: the quotient is floored correctly (its distance from an integer
-    // is at least 1/86.4e9, more than half an ulp below 2^17), and days * 86.4e9 is a multiple of
-    // 2^13, so representable even just past 2^53. Years 1684 to 2255 take this path.
     const n = Number(micros)
-    days = Math.floor(n / MICROS_PER_DAY_NUMBER)
+    days = epochDay(n)
     rest = n - days * MICROS_PER_DAY_NUMBER
   } else {
     let whole = micros / MICROS_PER_DAY

@@ -1,0 +1,251 @@
+/**
+ * The text of the ASCII-only types (integers, decimals, floats, booleans, UUIDs, dates, times and
+ * timestamps) written straight into a byte buffer, byte for byte what {@link textFormatter}
+ * gives. A JS string per value, joined and then encoded by Buffer.write, cost CSV more CPU than
+ * the formatting itself; here digits come from integer math on numbers and go in as bytes. The
+ * rare values that math does not cover (bigints past 2^53, years outside 0000..9999) take the
+ * text formatter's string, copied in as bytes.
+ */
+import { Buffer } from 'node:buffer'
+import type { OutputType } from '../types/output.ts'
+import { civilFromDays, epochDay, MICROS_PER_DAY_NUMBER } from '../types/temporal.ts'
+import { textFormatter } from './text.ts'
+
+/** A growable byte buffer that values are appended to. */
+export class ByteSink {
+  buffer: Buffer
+  /** Bytes written so far, from the start of `buffer`. */
+  length = 0
+
+  constructor(capacity: number) {
+    this.buffer = Buffer.allocUnsafe(capacity)
+  }
+
+  /** Makes room for `bytes` more bytes and returns the buffer to write them into at `length`. */
+  room(bytes: number): Buffer {
+    if (this.length + bytes > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes))
+      grown.set(this.buffer.subarray(0, this.length))
+      this.buffer = grown
+    }
+    return this.buffer
+  }
+
+  /** Appends one byte. */
+  byte(value: number): void {
+    this.room(1)[this.length++] = value
+  }
+
+  /** Appends a string of ASCII characters, a byte each (faster than Buffer.write for short text). */
+  ascii(text: string): void {
+    const n = text.length
+    const buffer = this.room(n)
+    const start = this.length
+    for (let i = 0; i < n; i++) buffer[start + i] = text.charCodeAt(i)
+    this.length = start + n
+  }
+
+  /** Appends text as UTF-8. */
+  utf8(text: string): void {
+    // A UTF-16 unit becomes at most 3 UTF-8 bytes.
+    this.length += this.room(text.length * 3).write(text, this.length)
+  }
+}
+
+/** Appends the text of one non-null value. */
+export type AsciiWriter = (out: ByteSink, value: never) => void
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER
+
+// '00' to '99' as byte pairs: two digits per table read and per division.
+const PAIRS = new Uint8Array(200)
+for (let i = 0; i < 100; i++) {
+  PAIRS[2 * i] = 48 + Math.floor(i / 10)
+  PAIRS[2 * i + 1] = 48 + (i % 10)
+}
+
+/** Writes the last `count` digits of `n` (an integer from 0 to 2^31), zero-padded, ending before `end`. */
+function putSmallDigits(buffer: Uint8Array, end: number, n: number, count: number): void {
+  const start = end - count
+  let pos = end
+  while (pos - start >= 2) {
+    const q = (n / 100) | 0
+    const pair = (n - q * 100) * 2
+    buffer[--pos] = PAIRS[pair + 1]
+    buffer[--pos] = PAIRS[pair]
+    n = q
+  }
+  if (pos > start) buffer[--pos] = 48 + n
+}
+
+/** Writes `count` digits of `n` (a safe integer >= 0 below 10^count), zero-padded, ending before `end`. */
+function putDigits(buffer: Uint8Array, end: number, n: number, count: number): void {
+  // Eight digits at a time keep the division in 32-bit integers; `%` and the exact division of
+  // `n - low` split a safe integer without rounding.
+  while (count > 8) {
+    const low = n % 1e8
+    putSmallDigits(buffer, end, low, 8)
+    n = (n - low) / 1e8
+    end -= 8
+    count -= 8
+  }
+  putSmallDigits(buffer, end, n, count)
+}
+
+/** How many digits a safe integer >= 0 has. */
+function digitCount(n: number): number {
+  let count = 1
+  for (let bound = 10; n >= bound && count < 16; bound *= 10) count++
+  return count
+}
+
+/** Writes a safe integer and returns the end. Room: 17 bytes. */
+function putSafeInteger(buffer: Uint8Array, pos: number, n: number): number {
+  if (n < 0) {
+    buffer[pos++] = 45 // -
+    n = -n
+  }
+  const count = digitCount(n)
+  putDigits(buffer, pos + count, n, count)
+  return pos + count
+}
+
+/** Integers as numbers or bigints: String(v). */
+function putInteger(out: ByteSink, v: number | bigint): void {
+  const n = Number(v)
+  // Past 2^53 the number is rounded (and `n` compares past the bound), so the bigint's own text is used.
+  if (n >= -MAX_SAFE && n <= MAX_SAFE) out.length = putSafeInteger(out.room(17), out.length, n)
+  else out.ascii(String(v))
+}
+
+/** Decimals with a fractional part: formatDecimal(v, scale). */
+function decimalWriter(scale: number): AsciiWriter {
+  const text = textFormatter({ kind: 'decimal', precision: 0, scale })
+  // Exact up to scale 22; past that it is only ever compared with safe integers, all below it.
+  const unit = 10 ** scale
+  return (out, v: bigint) => {
+    let n = Number(v)
+    if (n < -MAX_SAFE || n > MAX_SAFE) return out.ascii(text(v))
+    const buffer = out.room(scale + 19)
+    let pos = out.length
+    if (n < 0) {
+      buffer[pos++] = 45 // -
+      n = -n
+    }
+    const fraction = n % unit
+    pos = putSafeInteger(buffer, pos, (n - fraction) / unit)
+    buffer[pos++] = 46 // .
+    pos += scale
+    putDigits(buffer, pos, fraction, scale)
+    out.length = pos
+  }
+}
+
+/** Writes `YYYY-MM-DD` for a year from 0 to 9999. */
+function putYearMonthDay(buffer: Uint8Array, pos: number, year: number, month: number, day: number): void {
+  putSmallDigits(buffer, pos + 4, year, 4)
+  buffer[pos + 4] = 45 // -
+  putSmallDigits(buffer, pos + 7, month, 2)
+  buffer[pos + 7] = 45
+  putSmallDigits(buffer, pos + 10, day, 2)
+}
+
+const dateText = textFormatter({ kind: 'date' })
+
+/** Dates: formatDate(days). */
+function putDate(out: ByteSink, days: number): void {
+  const [year, month, day] = civilFromDays(days)
+  // ISO 8601's expanded years (sign and six digits) are left to the text formatter.
+  if (year < 0 || year > 9999) return out.ascii(dateText(days))
+  putYearMonthDay(out.room(10), out.length, year, month, day)
+  out.length += 10
+}
+
+/** Writes `HH:MM:SS.ffffff` of microseconds since midnight (0 to 24 hours) and returns the end. */
+function putTimeOfDay(buffer: Uint8Array, pos: number, micros: number): number {
+  const fraction = micros % 1_000_000
+  const seconds = (micros - fraction) / 1_000_000
+  putSmallDigits(buffer, pos + 2, (seconds / 3600) | 0, 2)
+  buffer[pos + 2] = 58 // :
+  putSmallDigits(buffer, pos + 5, ((seconds / 60) | 0) % 60, 2)
+  buffer[pos + 5] = 58
+  putSmallDigits(buffer, pos + 8, seconds % 60, 2)
+  buffer[pos + 8] = 46 // .
+  putSmallDigits(buffer, pos + 15, fraction, 6)
+  return pos + 15
+}
+
+/** Times: formatTime(micros). */
+function putTime(out: ByteSink, micros: bigint): void {
+  out.length = putTimeOfDay(out.room(15), out.length, Number(micros))
+}
+
+/** Timestamps: formatTimestamp(micros, utc). */
+function timestampWriter(utc: boolean): AsciiWriter {
+  const text = textFormatter({ kind: 'timestamp', utc })
+  // Consecutive timestamps mostly share their day: its `YYYY-MM-DD` bytes are kept, so the
+  // calendar math runs once per day rather than once per value.
+  const date = new Uint8Array(10)
+  let dateDays = NaN
+  return (out, micros: bigint) => {
+    const n = Number(micros)
+    // Past 2^53 (before 1684 or after 2255) the bigint math of the text formatter is needed.
+    if (n < -MAX_SAFE || n > MAX_SAFE) return out.ascii(text(micros))
+    const days = epochDay(n)
+    if (days !== dateDays) {
+      const [year, month, day] = civilFromDays(days)
+      putYearMonthDay(date, 0, year, month, day)
+      dateDays = days
+    }
+    const buffer = out.room(27)
+    let pos = out.length
+    for (let i = 0; i < 10; i++) buffer[pos + i] = date[i]
+    buffer[pos + 10] = 84 // T
+    pos = putTimeOfDay(buffer, pos + 11, n - days * MICROS_PER_DAY_NUMBER)
+    if (utc) buffer[pos++] = 90 // Z
+    out.length = pos
+  }
+}
+
+const HEX = new Uint8Array(Array.from('0123456789abcdef', (c) => c.charCodeAt(0)))
+
+/** UUIDs: uuidText(bytes). */
+function putUuid(out: ByteSink, bytes: Uint8Array): void {
+  const buffer = out.room(36)
+  let pos = out.length
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) buffer[pos++] = 45 // -
+    buffer[pos++] = HEX[bytes[i] >> 4]
+    buffer[pos++] = HEX[bytes[i] & 15]
+  }
+  out.length = pos
+}
+
+/**
+ * The byte writer of a type whose text is always ASCII, never empty and never holds a comma,
+ * quote, CR or LF; undefined for the types whose text may need quoting or UTF-8.
+ */
+export function asciiWriter(type: OutputType): AsciiWriter | undefined {
+  switch (type.kind) {
+    case 'int':
+      return putInteger
+    case 'decimal':
+      return type.scale === 0 ? putInteger : decimalWriter(type.scale)
+    case 'float':
+    case 'bool': {
+      // Shortest round-trip float text is the engine's String(); the string is only copied.
+      const text = textFormatter(type)
+      return (out, v) => out.ascii(text(v))
+    }
+    case 'uuid':
+      return putUuid
+    case 'date':
+      return putDate
+    case 'time':
+      return putTime
+    case 'timestamp':
+      return timestampWriter(type.utc)
+    default:
+      return undefined
+  }
+}
