@@ -1,12 +1,11 @@
 /**
- * MySQL and MariaDB through mysql2. Rows come over the binary protocol (a prepared statement):
- * FLOAT and DOUBLE arrive as their IEEE bits (the text protocol rounds FLOAT to 6 digits),
- * integers as numbers (BIGINT as text past 2^53), DECIMAL as text, DATE, DATETIME and TIMESTAMP
- * as days or microseconds decoded from their bytes (./temporal.ts), TIME as text, JSON as text,
- * binary columns and BIT as bytes. Nothing passes through a lossy JS number or Date before
- * src/types converts it exactly. The session time zone is pinned to UTC so TIMESTAMP values can't
- * shift with the server's zone. Rows stream with backpressure: the connection pauses while the
- * encoder is behind.
+ * MySQL and MariaDB through mysql2. Rows come over the binary protocol (a prepared statement) and
+ * are read from its packets by ./rows.ts: integers, FLOAT and DOUBLE from their bytes (the text
+ * protocol rounds FLOAT to 6 digits), BIGINT, DECIMAL, DATE, DATETIME and TIMESTAMP decoded into
+ * the value contract, TIME and JSON as text, binary columns and BIT as bytes. Nothing passes
+ * through a lossy JS number or Date. The session time zone is pinned to UTC so TIMESTAMP values
+ * can't shift with the server's zone. Rows come in chunks with backpressure (./chunks.ts): the
+ * connection pauses while the encoder is behind.
  */
 import type { Connection, ConnectionOptions } from 'mysql2'
 import type { Converter, DriverValue } from '../../types/convert.ts'
@@ -23,15 +22,10 @@ import {
   type Source,
   type SqlDialect,
 } from '../source.ts'
+import { rowChunks } from './chunks.ts'
 import { mysqlError } from './errors.ts'
-import { type BytesDecoder, type CastField, temporalDecoder } from './temporal.ts'
+import { decodes, readRowsWith } from './rows.ts'
 import { describeMysqlField, MYSQL_TYPE, type MysqlField, yamlKey } from './types.ts'
-
-type Raw = string | number | bigint | Uint8Array | null
-type TypeCast = (field: CastField, next: () => unknown) => unknown
-
-/** Types rivet has no mapping for whose bytes mysql2 would parse: kept raw for a bytes override. */
-const RAW_TYPES = new Set<number>([MYSQL_TYPE.geometry, MYSQL_TYPE.vector])
 
 function driverOptions(conn: ServerConnection): ConnectionOptions {
   let ssl: ConnectionOptions['ssl']
@@ -51,8 +45,8 @@ function driverOptions(conn: ServerConnection): ConnectionOptions {
     charset: 'utf8mb4_unicode_ci',
     timezone: 'Z',
     connectTimeout: 10_000,
-    // A BIGINT within 2^53 arrives as a number, read straight from its 8 bytes; only larger ones
-    // go through long.js's decimal text (formatting every value that way cost ~5% of a read).
+    // How queries (checks, the catalog) read values, exactly; ./rows.ts reads exported rows the
+    // same way where it doesn't decode them into the value contract.
     supportBigNumbers: true,
     bigNumberStrings: false,
     decimalNumbers: false,
@@ -238,7 +232,8 @@ export class MysqlSource implements Source {
         connection.prepare(query, (error, statement) => {
           if (error) return reject(error)
           const columns = (statement as unknown as { columns: MysqlField[] }).columns
-          statement.close()
+          // Out of mysql2's statement cache too: an execute of the same text would find it closed.
+          connection.unprepare(query)
           resolve(columns)
         })
       })
@@ -282,19 +277,17 @@ export class MysqlSource implements Source {
     const narrowed = narrowQuery(request.query, request.range, this.dialect)
     // The pipeline describes a query before reading it, so its fields are known here.
     const fields = this.fields.get(request.query) ?? []
-    const decoders = bytesDecoders(request.columns, fields)
+    const decoded = request.columns.map((column, i) => fields[i] !== undefined && decodes(fields[i], column))
     const prepares = request.columns.map((c, i) => prepareFor(c, fields[i]))
     const builder = new BatchBuilder(
       request.columns,
       prepares,
       // A decoded value is already in the contract; text (a zero date) converts as before.
-      decoders.map((decoder, i) =>
-        decoder && decodedOrText(columnConverter(request.columns[i], prepares[i]))
+      decoded.map((yes, i) =>
+        yes ? decodedOrText(columnConverter(request.columns[i], prepares[i])) : undefined
       ),
     )
-    const chunkRows = Math.min(limits.rows, 1000)
-    const typeCast = typeCastFor(fields, decoders)
-    let rows: AsyncIterator<Raw[]> | undefined
+    let rows: AsyncIterator<DriverValue[][]> | undefined
     const chunks: AsyncIterator<DriverValue[][]> = {
       next: async () => {
         try {
@@ -303,24 +296,13 @@ export class MysqlSource implements Source {
             if (this.streaming) this.drop()
             const connection = await this.connect()
             this.streaming = true
-            rows = connection.execute({
-              sql: narrowed.sql,
-              values: narrowed.params,
-              rowsAsArray: true,
-              ...(typeCast ? { typeCast } : {}),
-            })
-              .stream({ highWaterMark: chunkRows })[Symbol.asyncIterator]() as AsyncIterator<Raw[]>
+            const command = connection.execute({ sql: narrowed.sql, values: narrowed.params })
+            readRowsWith(command, request.columns, decoded)
+            rows = rowChunks(command, connection, Math.min(limits.rows, 1000))
           }
-          const chunk: DriverValue[][] = []
-          while (chunk.length < chunkRows) {
-            const next = await rows.next()
-            if (next.done) {
-              this.streaming = false
-              break
-            }
-            chunk.push(next.value)
-          }
-          return chunk.length ? { done: false, value: chunk } : { done: true, value: undefined }
+          const chunk = await rows.next()
+          if (chunk.done) this.streaming = false
+          return chunk
         } catch (error) {
           throw mysqlError(error, this.target)
         }
@@ -352,39 +334,8 @@ export class MysqlSource implements Source {
   }
 }
 
-/**
- * The columns read from their bytes (./temporal.ts). mysql2's hook is told a field's name, not
- * its position, so a name the result holds twice keeps mysql2's text.
- */
-function bytesDecoders(columns: Column[], fields: MysqlField[]): (BytesDecoder | undefined)[] {
-  const names = fields.map((f) => f.name)
-  return columns.map((column, i) =>
-    fields[i] && names.indexOf(fields[i].name) === names.lastIndexOf(fields[i].name)
-      ? temporalDecoder(column, fields[i])
-      : undefined
-  )
-}
-
 const decodedOrText = (text: Converter): Converter => (v) =>
   typeof v === 'number' || typeof v === 'bigint' ? v : text(v)
-
-/**
- * mysql2's per-value hook, where a column needs one: the bytes of the decoded columns, and the
- * server's bytes of GEOMETRY and VECTOR (mysql2 would parse them into objects) for an override.
- */
-function typeCastFor(fields: MysqlField[], decoders: (BytesDecoder | undefined)[]): TypeCast | undefined {
-  const byName = new Map<string, BytesDecoder>()
-  decoders.forEach((decoder, i) => decoder && byName.set(fields[i].name, decoder))
-  if (!byName.size && !fields.some((f) => RAW_TYPES.has(f.columnType))) return undefined
-  return (field, next) => {
-    const decode = byName.get(field.name)
-    if (decode) {
-      const bytes = field.buffer()
-      return bytes === null ? null : decode(bytes)
-    }
-    return field.type === 'GEOMETRY' || field.type === 'VECTOR' ? field.buffer() : next()
-  }
-}
 
 /** What a value needs before conversion to the column's output type, by the field it came from. */
 function prepareFor(column: Column, field: MysqlField | undefined): Prepare | undefined {

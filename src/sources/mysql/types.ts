@@ -13,6 +13,8 @@ export interface MysqlField {
   flags: number
   decimals: number
   characterSet: number
+  /** mysql2's name for the character set, which text values are decoded with. */
+  encoding: string
   /** MariaDB: `uuid`, `inet4`, `inet6`, ... */
   extendedTypeName?: string
   /** MariaDB: `json` for JSON columns (which are LONGTEXT underneath). */
@@ -21,6 +23,8 @@ export interface MysqlField {
 
 /** Type codes (include/mysql_com.h, enum_field_types). */
 export const MYSQL_TYPE = {
+  /** Before MySQL 5.0 */
+  decimal: 0,
   tiny: 1,
   short: 2,
   long: 3,
