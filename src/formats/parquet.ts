@@ -1,16 +1,18 @@
 /**
- * Parquet through hyparquet-writer, one row group at a time. Each output type gets an explicit
- * schema element (physical type, converted type for old readers, logical type for new ones), so
- * nothing is inferred from values. Row groups close at a byte or row target; their bytes are
+ * Parquet, one row group at a time. Each output type gets an explicit schema element (physical
+ * type, converted type for old readers, logical type for new ones), so nothing is inferred from
+ * values. rivet encodes the column chunks itself, straight from the batches (parquet-column.ts);
+ * hyparquet-writer writes the footer. Row groups close at a byte or row target; their bytes are
  * handed on at once and the write buffer is reused, so a file is never held whole.
  */
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
 import type { CompressionCodec, SchemaElement } from 'hyparquet'
 import { VERSION } from '../version.ts'
 import type { Column, OutputType } from '../types/output.ts'
-import type { ColumnBatch, Value } from '../types/values.ts'
-import { gzip, zstd } from './compress.ts'
+import type { ColumnBatch } from '../types/values.ts'
+import { type BlockCompressor, gzip, zstd } from './compress.ts'
 import type { Format, FormatEncoder } from './format.ts'
+import { type ChunkCodec, type LeafColumn, writeColumnChunk } from './parquet-column.ts'
 
 /** Parquet compression choices. */
 export type ParquetCompression = 'zstd' | 'snappy' | 'gzip' | 'none'
@@ -131,38 +133,49 @@ class ChunkingWriter extends ByteWriter {
   }
 }
 
-const encoder = new TextEncoder()
-
-/** Values the writer can't take as they are (JSON text as bytes) are prepared per column. */
-function prepareColumn(type: OutputType, values: Value[]): Value[] {
-  if (type.kind === 'json') return values.map((v) => typeof v === 'string' ? encoder.encode(v) : v)
-  if (type.kind === 'list' && type.element.kind === 'json') {
-    return values.map((v) =>
-      Array.isArray(v) ? v.map((x) => typeof x === 'string' ? encoder.encode(x) : x) : v
-    )
-  }
-  return values
+/** The leaf of each output column, in schema order (a list's leaf is its element). */
+function leafColumns(columns: Column[]): LeafColumn[] {
+  return columns.map((column) => {
+    const nullable = column.nullable
+    if (column.type.kind !== 'list') {
+      return {
+        type: column.type,
+        element: leafElement(column.type),
+        path: [column.name],
+        nullable,
+        list: false,
+      }
+    }
+    const type = column.type.element
+    return { type, element: leafElement(type), path: [column.name, 'list', 'element'], nullable, list: true }
+  })
 }
 
 class ParquetEncoder implements FormatEncoder {
   private readonly writer = new ChunkingWriter(1 << 20)
   private readonly parquet: ParquetWriter
+  private readonly leaves: LeafColumn[]
+  private readonly codec: ChunkCodec
   private batches: ColumnBatch[] = []
   private rows = 0
   private bytes = 0
 
-  constructor(
-    private readonly columns: Column[],
-    codec: CompressionCodec,
-    private readonly target: RowGroupTarget,
-  ) {
+  constructor(columns: Column[], codec: CompressionCodec, private readonly target: RowGroupTarget) {
+    // hyparquet-writer writes the magic and the footer; rivet writes the row groups.
     this.parquet = new ParquetWriter({
       writer: this.writer,
       schema: parquetSchema(columns),
       codec,
-      compressors: { ZSTD: zstd, GZIP: gzip },
       createdBy: `rivet ${VERSION}`,
     })
+    this.leaves = leafColumns(columns)
+    const compressors: Partial<Record<CompressionCodec, BlockCompressor>> = {
+      ZSTD: zstd,
+      GZIP: gzip,
+      SNAPPY: this.parquet.compressors.SNAPPY,
+      UNCOMPRESSED: (input) => input,
+    }
+    this.codec = { name: codec, compress: compressors[codec]! }
   }
 
   get atBoundary(): boolean {
@@ -186,13 +199,20 @@ class ParquetEncoder implements FormatEncoder {
   }
 
   private writeRowGroup(): void {
-    const columnData = this.columns.map((column, c) => {
-      const parts = this.batches.map((b) => b.columns[c])
-      const data = parts.length === 1 ? parts[0] : ([] as Value[]).concat(...parts)
-      // deno-lint-ignore no-explicit-any -- hyparquet-writer's DecodedArray is wider than Value[]
-      return { name: column.name, data: prepareColumn(column.type, data) as any }
+    const start = this.writer.offset
+    const columns = this.leaves.map((leaf, c) =>
+      writeColumnChunk(this.writer, leaf, this.batches.map((b) => b.columns[c]), this.rows, this.codec)
+    )
+    let uncompressed = 0n
+    for (const chunk of columns) uncompressed += chunk.meta_data!.total_uncompressed_size
+    this.parquet.row_groups.push({
+      columns,
+      total_byte_size: uncompressed,
+      num_rows: BigInt(this.rows),
+      total_compressed_size: BigInt(this.writer.offset - start),
     })
-    this.parquet.write({ columnData, rowGroupSize: this.rows })
+    this.parquet.num_rows += BigInt(this.rows)
+    this.writer.flush()
     this.batches = []
     this.rows = 0
     this.bytes = 0

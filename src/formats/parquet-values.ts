@@ -1,0 +1,287 @@
+/**
+ * PLAIN encoding of one column's non-null values, with the column chunk's min and max taken in
+ * the same pass. One class per JS representation of the value contract (src/types/values.ts),
+ * so the loop over a column never asks a value what it is.
+ */
+import type { SchemaElement } from 'hyparquet'
+import type { OutputType } from '../types/output.ts'
+import type { Value } from '../types/values.ts'
+import { PageBuffer } from './parquet-buffer.ts'
+
+/** Min and max as hyparquet-writer's footer takes them: JS values of the column, or bytes. */
+export interface ValueStatistics {
+  min?: unknown
+  max?: unknown
+  nanCount?: bigint
+}
+
+/** Appends non-null values to a page as PLAIN and tracks their statistics. */
+export interface PlainEncoder {
+  /** Appends a non-null value. */
+  put(value: Value): void
+  /** Bytes of the page so far. */
+  readonly size: number
+  /** The page's bytes, valid until the next `put`; the next page starts empty. */
+  take(): Uint8Array
+  /** Min, max and NaN count of every value put since the encoder was made. */
+  statistics(): ValueStatistics
+}
+
+abstract class BufferedEncoder {
+  protected readonly buffer = new PageBuffer()
+
+  get size(): number {
+    return this.buffer.length
+  }
+
+  take(): Uint8Array {
+    return this.buffer.take()
+  }
+}
+
+class Int32Encoder extends BufferedEncoder implements PlainEncoder {
+  private min = Infinity
+  private max = -Infinity
+
+  put(value: Value): void {
+    const v = value as number
+    const b = this.buffer
+    b.ensure(4)
+    b.view.setInt32(b.length, v, true)
+    b.length += 4
+    if (v < this.min) this.min = v
+    if (v > this.max) this.max = v
+  }
+
+  statistics(): ValueStatistics {
+    return this.min > this.max ? {} : { min: this.min, max: this.max }
+  }
+}
+
+/** int64, uint64, time and timestamp (bigint), and decimals up to 18 digits (unscaled bigint). */
+class Int64Encoder extends BufferedEncoder implements PlainEncoder {
+  private min: bigint | undefined
+  private max: bigint | undefined
+
+  put(value: Value): void {
+    const v = value as bigint
+    const b = this.buffer
+    b.ensure(8)
+    // setBigInt64 wraps values past 2^63, which is how UINT_64 is stored.
+    b.view.setBigInt64(b.length, v, true)
+    b.length += 8
+    if (this.min === undefined || v < this.min) this.min = v
+    if (this.max === undefined || v > this.max) this.max = v
+  }
+
+  statistics(): ValueStatistics {
+    return { min: this.min, max: this.max }
+  }
+}
+
+/** Decimals up to 9 digits: the unscaled bigint stored as INT32. */
+class Decimal32Encoder extends BufferedEncoder implements PlainEncoder {
+  private min: bigint | undefined
+  private max: bigint | undefined
+
+  put(value: Value): void {
+    const v = value as bigint
+    const b = this.buffer
+    b.ensure(4)
+    b.view.setInt32(b.length, Number(v), true)
+    b.length += 4
+    if (this.min === undefined || v < this.min) this.min = v
+    if (this.max === undefined || v > this.max) this.max = v
+  }
+
+  statistics(): ValueStatistics {
+    return { min: this.min, max: this.max }
+  }
+}
+
+/** Decimals past 18 digits: big-endian two's complement in `width` bytes. */
+class DecimalFixedEncoder extends BufferedEncoder implements PlainEncoder {
+  private min: bigint | undefined
+  private max: bigint | undefined
+
+  constructor(private readonly width: number) {
+    super()
+  }
+
+  put(value: Value): void {
+    const v = value as bigint
+    const b = this.buffer
+    b.ensure(this.width)
+    let rest = v
+    for (let i = b.length + this.width - 1; i >= b.length; i--) {
+      b.bytes[i] = Number(rest & 0xffn)
+      rest >>= 8n
+    }
+    b.length += this.width
+    if (this.min === undefined || v < this.min) this.min = v
+    if (this.max === undefined || v > this.max) this.max = v
+  }
+
+  statistics(): ValueStatistics {
+    return { min: this.min, max: this.max }
+  }
+}
+
+class FloatEncoder extends BufferedEncoder implements PlainEncoder {
+  private min = Infinity
+  private max = -Infinity
+  private nan = 0
+
+  constructor(private readonly bytes: 4 | 8) {
+    super()
+  }
+
+  put(value: Value): void {
+    const v = value as number
+    const b = this.buffer
+    b.ensure(8)
+    if (this.bytes === 4) b.view.setFloat32(b.length, v, true)
+    else b.view.setFloat64(b.length, v, true)
+    b.length += this.bytes
+    if (v !== v) this.nan++
+    else {
+      if (v < this.min) this.min = v
+      if (v > this.max) this.max = v
+    }
+  }
+
+  statistics(): ValueStatistics {
+    const nanCount = BigInt(this.nan)
+    if (this.min > this.max) return { nanCount }
+    // The format asks for -0 as a minimum and +0 as a maximum, whichever zero was seen.
+    return { min: this.min === 0 ? -0 : this.min, max: this.max === 0 ? 0 : this.max, nanCount }
+  }
+}
+
+/** Booleans, bit-packed LSB first. */
+class BoolEncoder extends BufferedEncoder implements PlainEncoder {
+  private acc = 0
+  private bits = 0
+  private seen = 0
+
+  override get size(): number {
+    return this.buffer.length + (this.bits > 0 ? 1 : 0)
+  }
+
+  override take(): Uint8Array {
+    if (this.bits > 0) this.flush()
+    return this.buffer.take()
+  }
+
+  private flush(): void {
+    this.buffer.ensure(1)
+    this.buffer.bytes[this.buffer.length++] = this.acc
+    this.acc = 0
+    this.bits = 0
+  }
+
+  put(value: Value): void {
+    if (value) {
+      this.acc |= 1 << this.bits
+      this.seen |= 2
+    } else this.seen |= 1
+    if (++this.bits === 8) this.flush()
+  }
+
+  statistics(): ValueStatistics {
+    if (this.seen === 0) return {}
+    return { min: (this.seen & 1) === 0, max: (this.seen & 2) !== 0 }
+  }
+}
+
+/** Unsigned byte order, which for UTF-8 is code point order: how Parquet orders byte arrays. */
+function compareBytes(a: Uint8Array, from: number, length: number, b: Uint8Array): number {
+  const n = Math.min(length, b.length)
+  for (let i = 0; i < n; i++) {
+    const d = a[from + i] - b[i]
+    if (d !== 0) return d
+  }
+  return length - b.length
+}
+
+// Below this many UTF-16 units a JS loop beats a native call for ASCII text.
+const SHORT_TEXT = 48
+
+/** Text (as UTF-8) and bytes, each with a 4-byte length, or fixed-length bytes (UUID). */
+class BytesEncoder extends BufferedEncoder implements PlainEncoder {
+  private min: Uint8Array | undefined
+  private max: Uint8Array | undefined
+
+  constructor(private readonly fixed: number | undefined) {
+    super()
+  }
+
+  put(value: Value): void {
+    const b = this.buffer
+    const prefix = this.fixed === undefined ? 4 : 0
+    let start: number
+    let length: number
+    if (typeof value === 'string') {
+      b.ensure(prefix + value.length * 3)
+      start = b.length + prefix
+      length = writeUtf8(b, value, start)
+    } else {
+      const bytes = value as Uint8Array
+      b.ensure(prefix + bytes.length)
+      start = b.length + prefix
+      length = bytes.length
+      b.bytes.set(bytes, start)
+    }
+    if (prefix) b.view.setUint32(b.length, length, true)
+    b.length = start + length
+    if (this.min === undefined || compareBytes(b.bytes, start, length, this.min) < 0) {
+      this.min = b.bytes.slice(start, start + length)
+    }
+    if (this.max === undefined || compareBytes(b.bytes, start, length, this.max) > 0) {
+      this.max = b.bytes.slice(start, start + length)
+    }
+  }
+
+  statistics(): ValueStatistics {
+    return { min: this.min, max: this.max }
+  }
+}
+
+/** Writes `text` as UTF-8 at `at` (room for 3 bytes per unit is ensured); returns its length. */
+function writeUtf8(b: PageBuffer, text: string, at: number): number {
+  if (text.length < SHORT_TEXT) {
+    const bytes = b.bytes
+    let i = 0
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if (c >= 0x80) break
+      bytes[at + i] = c
+    }
+    if (i === text.length) return i
+  }
+  return b.bytes.write(text, at, 'utf8')
+}
+
+/** The PLAIN encoder for the leaf values of an output type stored as `element`. */
+export function plainEncoder(type: OutputType, element: Omit<SchemaElement, 'name'>): PlainEncoder {
+  switch (element.type) {
+    case 'INT32':
+      return type.kind === 'decimal' ? new Decimal32Encoder() : new Int32Encoder()
+    case 'INT64':
+      return new Int64Encoder()
+    case 'FLOAT':
+      return new FloatEncoder(4)
+    case 'DOUBLE':
+      return new FloatEncoder(8)
+    case 'BOOLEAN':
+      return new BoolEncoder()
+    case 'BYTE_ARRAY':
+      return new BytesEncoder(undefined)
+    case 'FIXED_LEN_BYTE_ARRAY':
+      return type.kind === 'decimal'
+        ? new DecimalFixedEncoder(element.type_length!)
+        : new BytesEncoder(element.type_length!)
+    default:
+      throw new Error(`no Parquet encoder for ${element.type}`)
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * rivet's own Parquet column encoder, read back by hyparquet and DuckDB: NULL patterns that
+ * exercise both halves of the RLE/bit-packed hybrid, dictionaries (and the values a dictionary
+ * could merge by mistake), pages split inside one row group, lists, every codec, and min/max in
+ * the byte order the format asks for.
+ */
+import { describe, expect, test } from 'bun:test'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { type ParquetCompression, parquetFormat, type RowGroupTarget } from '../../src/formats/parquet.ts'
+import type { Column, OutputType } from '../../src/types/output.ts'
+import type { Value } from '../../src/types/values.ts'
+import { tempDir } from '../helpers/files.ts'
+import { duck, readHyparquetRaw, readWithHyparquet } from '../helpers/parquet.ts'
+
+const dir = tempDir()
+let files = 0
+
+/** Encodes the columns' values in batches of `batch` rows; returns the file's path. */
+function encode(
+  columns: Column[],
+  data: Value[][],
+  options: { compression?: ParquetCompression; target?: RowGroupTarget; batch?: number } = {},
+): string {
+  const encoder = parquetFormat(options.compression ?? 'zstd', options.target ?? { rows: 1_000_000 })
+    .create(columns)
+  const rows = data[0].length
+  const step = options.batch ?? 1000
+  const chunks: Uint8Array[] = []
+  for (let from = 0; from < rows; from += step) {
+    const to = Math.min(rows, from + step)
+    chunks.push(
+      ...encoder.write({ length: to - from, columns: data.map((d) => d.slice(from, to)), bytes: 0 }),
+    )
+  }
+  chunks.push(...encoder.end())
+  const path = join(dir, `f${files++}.parquet`)
+  writeFileSync(path, Buffer.concat(chunks))
+  return path
+}
+
+const column = (name: string, type: OutputType, nullable = true): Column => ({
+  name,
+  sourceType: 'test',
+  type,
+  nullable,
+})
+
+/** A deterministic pseudo-random sequence (LCG), so failures repeat. */
+function random(seed: number): () => number {
+  let s = seed
+  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648
+}
+
+describe('Parquet column encoder', () => {
+  test('NULL patterns: runs, alternation, random, all NULL, none; booleans with NULLs', async () => {
+    const n = 5003
+    const next = random(7)
+    const patterns: Record<string, (i: number) => boolean> = {
+      alternating: (i) => i % 2 === 0,
+      runs: (i) => Math.floor(i / 13) % 3 === 0,
+      random: () => next() < 0.3,
+      all: () => true,
+      none: () => false,
+    }
+    const names = Object.keys(patterns)
+    const columns = [
+      ...names.map((name) => column(`i_${name}`, { kind: 'int', bits: 32, signed: true })),
+      column('b', { kind: 'bool' }),
+    ]
+    const data: Value[][] = names.map((name) =>
+      Array.from({ length: n }, (_, i) => patterns[name](i) ? null : i)
+    )
+    data.push(Array.from({ length: n }, (_, i) => i % 7 === 0 ? null : i % 3 === 0))
+    const path = encode(columns, data, { batch: 997 })
+    const { rows } = await readWithHyparquet(path)
+    expect(rows.length).toBe(n)
+    for (let c = 0; c < columns.length; c++) {
+      const got = rows.map((r) => r[columns[c].name] ?? null)
+      expect(got).toEqual(data[c])
+    }
+    const [duckSums] = await duck(
+      `select count(i_alternating) a, count(i_runs) r, count(i_all) l, count(i_none) z, sum(b::int) b from read_parquet('${path}')`,
+    )
+    const count = (c: number) => data[c].filter((v) => v !== null).length
+    expect(duckSums).toEqual({
+      a: String(count(0)),
+      r: String(count(1)),
+      l: '0',
+      z: String(n),
+      b: String(data[5].filter((v) => v === true).length),
+    })
+  })
+
+  test('dictionary: low-cardinality columns are dictionary-encoded and read back exactly', async () => {
+    const n = 20_000
+    const words = ['alpha', 'beta', 'gamma', 'δέλτα', '😀 emoji', '']
+    const columns = [
+      column('word', { kind: 'string' }),
+      column('code', { kind: 'int', bits: 64, signed: true }),
+      column('ratio', { kind: 'float', bits: 64 }),
+      column('price', { kind: 'decimal', precision: 30, scale: 2 }),
+      column('day', { kind: 'date' }, false),
+    ]
+    const ratios = [0, -0, 1.5, NaN, -Infinity]
+    const data: Value[][] = [
+      Array.from({ length: n }, (_, i) => i % 11 === 0 ? null : words[i % words.length]),
+      Array.from({ length: n }, (_, i) => BigInt(i % 5) - 2n ** 62n),
+      Array.from({ length: n }, (_, i) => ratios[i % ratios.length]),
+      Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1n : 1n) * 10n ** 27n + BigInt(i % 4)),
+      Array.from({ length: n }, (_, i) => 19000 + (i % 9)),
+    ]
+    const path = encode(columns, data)
+    const meta = await duck(`select path_in_schema p, encodings e from parquet_metadata('${path}')`)
+    for (const { p, e } of meta) {
+      expect([p, e]).toEqual([p, 'PLAIN, RLE_DICTIONARY' + (p === 'day' ? '' : ', RLE')])
+    }
+    const { rows } = await readWithHyparquet(path)
+    expect(rows.map((r) => r.word ?? null)).toEqual(data[0])
+    const raw = await readHyparquetRaw(path)
+    expect(raw.map((r) => r.code)).toEqual(data[1])
+    // -0 and 0 are one Map key; the dictionary must not merge them.
+    const ratiosBack = raw.map((r) => r.ratio as number)
+    for (let i = 0; i < n; i++) expect(Object.is(ratiosBack[i], data[2][i])).toBe(true)
+    const unscaled: Value[] = raw.map((r) => {
+      const b = r.price as Uint8Array
+      let v = 0n
+      for (const x of b) v = v * 256n + BigInt(x)
+      return b[0] >= 0x80 ? v - (1n << BigInt(b.length * 8)) : v
+    })
+    expect(unscaled).toEqual(data[3])
+    expect(raw.map((r) => r.day)).toEqual(data[4])
+  })
+
+  test('pages split at about 1 MiB inside one row group, for PLAIN and for lists', async () => {
+    const n = 60_000
+    const columns = [
+      column('text', { kind: 'string' }, false),
+      column('id', { kind: 'int', bits: 64, signed: true }, false),
+      column('tags', { kind: 'list', element: { kind: 'string' } }),
+    ]
+    const data: Value[][] = [
+      Array.from({ length: n }, (_, i) => `row ${i} `.padEnd(40 + (i % 17), 'x')),
+      Array.from({ length: n }, (_, i) => BigInt(i)),
+      Array.from(
+        { length: n },
+        (_, i) =>
+          i % 10 === 0
+            ? null
+            : i % 10 === 1
+            ? []
+            : Array.from({ length: i % 5 }, (_, k) => k === 2 ? null : `t${i}-${k}`),
+      ),
+    ]
+    const path = encode(columns, data, { batch: 4096 })
+    const [{ g }] = await duck(`select count(distinct row_group_id) g from parquet_metadata('${path}')`)
+    expect(g).toBe('1')
+    const { metadata, rows } = await readWithHyparquet(path)
+    const text = metadata.row_groups[0].columns[0].meta_data!
+    // 60,000 values of 44 to 60 bytes (with their length): about 3 MiB, so at least three pages.
+    expect(Number(text.total_uncompressed_size)).toBeGreaterThan(5 << 19)
+    expect(text.encoding_stats?.[0].count).toBeGreaterThanOrEqual(3)
+    expect(rows.map((r) => r.text)).toEqual(data[0])
+    expect(rows.map((r) => r.id)).toEqual(data[1])
+    expect(rows.map((r) => r.tags ?? null)).toEqual(data[2])
+    const [d] = await duck(
+      `select count(*) c, count(tags) t, sum(len(tags)) l, count(*) filter (where len(tags) = 0) e from read_parquet('${path}')`,
+    )
+    const lists = data[2].filter((v) => v !== null) as Value[][]
+    expect(d).toEqual({
+      c: String(n),
+      t: String(lists.length),
+      l: String(lists.reduce((a, l) => a + l.length, 0)),
+      e: String(lists.filter((l) => l.length === 0).length),
+    })
+  })
+
+  for (const compression of ['zstd', 'snappy', 'gzip', 'none'] as const) {
+    test(`codec ${compression}: DuckDB reads every row group`, async () => {
+      const n = 12_345
+      const columns = [
+        column('id', { kind: 'int', bits: 32, signed: true }, false),
+        column('u', { kind: 'int', bits: 64, signed: false }),
+        column('ts', { kind: 'timestamp', utc: true }),
+        column('small', { kind: 'decimal', precision: 9, scale: 3 }),
+      ]
+      const data: Value[][] = [
+        Array.from({ length: n }, (_, i) => i),
+        Array.from({ length: n }, (_, i) => i % 4 === 0 ? null : 2n ** 64n - 1n - BigInt(i)),
+        Array.from({ length: n }, (_, i) => BigInt(i) * 1_000_001n - 10n ** 12n),
+        Array.from({ length: n }, (_, i) => BigInt(i * 37 - 200_000)),
+      ]
+      const path = encode(columns, data, { compression, target: { rows: 1000 } })
+      const [d] = await duck(
+        `select count(*) c, sum(id) s, max(u)::text mu, min(u)::text nu, count(u) cu, min(ts)::text ma, sum(small)::text ss from read_parquet('${path}')`,
+      )
+      const us = data[1].filter((v) => v !== null) as bigint[]
+      expect(d).toEqual({
+        c: String(n),
+        s: String((n * (n - 1)) / 2),
+        mu: String(us.reduce((a, b) => a > b ? a : b)),
+        nu: String(us.reduce((a, b) => a < b ? a : b)),
+        cu: String(us.length),
+        ma: '1969-12-20 10:13:20+00',
+        ss: (data[3] as bigint[]).reduce((a, b) => a + b, 0n).toString().replace(/(\d{3})$/, '.$1'),
+      })
+      const { metadata } = await readWithHyparquet(path)
+      expect(metadata.row_groups.length).toBe(13)
+      expect(
+        new Set<string | undefined>(
+          metadata.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec)),
+        ),
+      )
+        .toEqual(
+          new Set([{ zstd: 'ZSTD', snappy: 'SNAPPY', gzip: 'GZIP', none: 'UNCOMPRESSED' }[compression]]),
+        )
+    })
+  }
+
+  test('min and max: UTF-8 byte order for text, -0 and +0 for floats, NULLs counted', async () => {
+    // U+FF5E sorts before U+1F600 in UTF-8 (code point) order but after it in UTF-16 units.
+    const texts: Value[] = ['\uff5e', '\u{1f600}', 'a', null, 'Z']
+    const floats: Value[] = [0, -0, 0, null, NaN]
+    const path = encode([column('t', { kind: 'string' }), column('f', { kind: 'float', bits: 64 })], [
+      texts,
+      floats,
+    ])
+    const { metadata } = await readWithHyparquet(path)
+    const [t, f] = metadata.row_groups[0].columns.map((c) => c.meta_data!.statistics!)
+    expect(t.min_value).toBe('Z')
+    expect(t.max_value).toBe('\u{1f600}')
+    expect(t.null_count).toBe(1n)
+    expect(Object.is(f.min_value, -0)).toBe(true)
+    expect(Object.is(f.max_value, 0)).toBe(true)
+    expect(f.null_count).toBe(1n)
+  })
+})
