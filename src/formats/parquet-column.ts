@@ -45,9 +45,13 @@ export interface ChunkCodec {
 const PAGE_BYTES = 1 << 20
 const INDEXES_PER_PAGE = 1 << 18
 
-/** The chunk's values flattened to the leaf: non-null values and, per slot, their levels. */
+/**
+ * The chunk's values flattened to the leaf: the non-null values (in segments, so the batches'
+ * arrays are used as they are when they hold no NULL) and, per slot, their levels.
+ */
 interface Leaves {
-  values: Value[]
+  values: readonly Value[][]
+  count: number
   definition?: Uint8Array
   repetition?: Uint8Array
   maxDefinition: number
@@ -62,9 +66,8 @@ function flatLeaves(column: LeafColumn, parts: readonly Value[][], rows: number)
   }
   if (nulls === 0) {
     // The common case takes no copy per value; levels of all 1 encode as one RLE run.
-    const values = parts.length === 1 ? parts[0] : ([] as Value[]).concat(...parts)
     const definition = column.nullable ? new Uint8Array(rows).fill(1) : undefined
-    return { values, definition, maxDefinition, slots: rows }
+    return { values: parts, count: rows, definition, maxDefinition, slots: rows }
   }
   const definition = new Uint8Array(rows)
   const values: Value[] = new Array(rows - nulls)
@@ -79,7 +82,7 @@ function flatLeaves(column: LeafColumn, parts: readonly Value[][], rows: number)
       }
     }
   }
-  return { values, definition, maxDefinition, slots: rows }
+  return { values: [values], count: values.length, definition, maxDefinition, slots: rows }
 }
 
 /**
@@ -115,7 +118,8 @@ function listLeaves(column: LeafColumn, parts: readonly Value[][]): Leaves {
     }
   }
   return {
-    values,
+    values: [values],
+    count: values.length,
     definition: Uint8Array.from(definition),
     repetition: Uint8Array.from(repetition),
     maxDefinition: base + 2,
@@ -150,10 +154,10 @@ export function writeColumnChunk(
   codec: ChunkCodec,
 ): ColumnChunk {
   const leaves = column.list ? listLeaves(column, parts) : flatLeaves(column, parts, rows)
-  const { values, definition, repetition, maxDefinition, slots } = leaves
+  const { values, count, definition, repetition, maxDefinition, slots } = leaves
   const encoder = plainEncoder(column.type, column.element)
   const width = dictionaryWidth(column)
-  const dictionary = width ? buildDictionary(values, width) : undefined
+  const dictionary = width ? buildDictionary(values, count, width) : undefined
   const pages = new PageWriter(out, codec)
   const start = out.offset
   let dictionaryOffset: bigint | undefined
@@ -166,13 +170,21 @@ export function writeColumnChunk(
   const encoding = dictionary ? ENCODING.RLE_DICTIONARY : ENCODING.PLAIN
   let slot = 0
   let value = 0
+  let segment = 0
+  let inSegment = 0
   let dataPages = 0
   while (slot < slots || dataPages === 0) {
     const firstSlot = slot
     const firstValue = value
     while (slot < slots) {
       if (definition === undefined || definition[slot] === maxDefinition) {
-        if (!dictionary) encoder.put(values[value])
+        if (!dictionary) {
+          while (inSegment === values[segment].length) {
+            segment++
+            inSegment = 0
+          }
+          encoder.put(values[segment][inSegment++])
+        }
         value++
       }
       slot++
@@ -193,7 +205,7 @@ export function writeColumnChunk(
   const statistics = {
     min_value: min,
     max_value: max,
-    null_count: BigInt(slots - values.length),
+    null_count: BigInt(slots - count),
     nan_count: nanCount,
   } as Statistics
   const encodings: Encoding[] = dictionary ? ['PLAIN', 'RLE_DICTIONARY'] : ['PLAIN']

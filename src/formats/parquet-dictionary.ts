@@ -23,20 +23,27 @@ function key(value: Value): unknown {
 }
 
 /**
- * The dictionary of `values` (non-null, all numbers, bigints or strings), or undefined when
- * PLAIN is smaller. `width` is the PLAIN size of a number or bigint; strings count their length
- * plus the 4-byte length prefix.
+ * The dictionary of the `n` values in `segments` (non-null, all numbers, bigints or strings), or
+ * undefined when PLAIN is smaller. `width` is the PLAIN size of a number or bigint; strings
+ * count their length plus the 4-byte length prefix.
  */
-export function buildDictionary(values: readonly Value[], width: number): Dictionary | undefined {
+export function buildDictionary(
+  segments: readonly Value[][],
+  n: number,
+  width: number,
+): Dictionary | undefined {
   const size = (v: Value) => typeof v === 'string' ? v.length + 4 : width
-  const n = values.length
   if (n === 0) return undefined
   const sample = Math.min(n, SAMPLE)
   const seen = new Set<unknown>()
   let distinctBytes = 0
   let sampleBytes = 0
+  let segment = 0
+  let segmentStart = 0
   for (let i = 0; i < sample; i++) {
-    const v = values[sample === 1 ? 0 : Math.floor(i * (n - 1) / (sample - 1))]
+    const at = sample === 1 ? 0 : Math.floor(i * (n - 1) / (sample - 1))
+    while (at >= segmentStart + segments[segment].length) segmentStart += segments[segment++].length
+    const v = segments[segment][at - segmentStart]
     const bytes = size(v)
     sampleBytes += bytes
     const k = key(v)
@@ -48,24 +55,27 @@ export function buildDictionary(values: readonly Value[], width: number): Dictio
   if (distinctBytes > SAMPLE_REJECT * sampleBytes) return undefined
 
   let plainBytes = 0
-  for (let i = 0; i < n; i++) plainBytes += size(values[i])
+  for (const values of segments) for (let i = 0; i < values.length; i++) plainBytes += size(values[i])
   const positions = new Map<unknown, number>()
   const entries: Value[] = []
   const indexes = new Int32Array(n)
   let entryBytes = 0
-  for (let i = 0; i < n; i++) {
-    const v = values[i]
-    const k = key(v)
-    let at = positions.get(k)
-    if (at === undefined) {
-      at = entries.length
-      positions.set(k, at)
-      entries.push(v)
-      entryBytes += size(v)
-      // Stop building as soon as the dictionary can no longer win.
-      if (2 * (entryBytes + indexBytes(n, entries.length)) > plainBytes) return undefined
+  let next = 0
+  for (const values of segments) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]
+      const k = key(v)
+      let at = positions.get(k)
+      if (at === undefined) {
+        at = entries.length
+        positions.set(k, at)
+        entries.push(v)
+        entryBytes += size(v)
+        // Stop building as soon as the dictionary can no longer win.
+        if (2 * (entryBytes + indexBytes(n, entries.length)) > plainBytes) return undefined
+      }
+      indexes[next++] = at
     }
-    indexes[i] = at
   }
   return { entries, indexes }
 }
