@@ -8,7 +8,7 @@ import { Buffer } from 'node:buffer'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { bigIntAt, decimalDecoder } from '../../src/sources/mysql/numbers.ts'
-import { resultReaders, type WirePacket } from '../../src/sources/mysql/rows.ts'
+import { readRowsWith, resultReaders, type WirePacket } from '../../src/sources/mysql/rows.ts'
 import { MYSQL_TYPE, type MysqlField } from '../../src/sources/mysql/types.ts'
 import { parseDecimal } from '../../src/types/decimal.ts'
 import type { Column } from '../../src/types/output.ts'
@@ -136,5 +136,37 @@ describe('column readers', () => {
   test('a column planned as decoded whose field arrives as another type hands over text', () => {
     const readers = resultReaders([field(MYSQL_TYPE.long)], [int64], [true])
     expect(readers[0](packetOf([0xff, 0xff, 0xff, 0xff]))).toBe('-1')
+  })
+})
+
+describe('row parser', () => {
+  /** The row parser class mysql2 would get from an execute command. */
+  function parserFor(fields: MysqlField[], columns: Column[], decoded: boolean[]) {
+    type ParserClass = new () => { next(p: WirePacket): unknown[] }
+    const command: { buildParserFromFields: (f: MysqlField[]) => ParserClass | undefined } = {
+      buildParserFromFields: () => undefined,
+    }
+    readRowsWith(command, columns, decoded)
+    const Parser = command.buildParserFromFields(fields)!
+    return new Parser()
+  }
+  const fields = [field(MYSQL_TYPE.longlong), field(MYSQL_TYPE.varString), field(MYSQL_TYPE.longlong)]
+  const columns = [int64, column({ kind: 'string' }), int64]
+
+  test('NULLs come from the bitmap and take no bytes', () => {
+    // The header, then the bitmap: bits 0 and 1 reserved, column 1 (bit 3) NULL.
+    const row = [0, 0b1000, ...Buffer.from('0700000000000000ffffffffffffffff', 'hex')]
+    expect(parserFor(fields, columns, [true, false, true]).next(packetOf(row))).toEqual([7n, null, -1n])
+  })
+
+  test('a row not read to its end stops the read', () => {
+    const row = [0, 0b11000, ...Buffer.from('0700000000000000ff', 'hex')]
+    expect(() => parserFor(fields, columns, [true, false, true]).next(packetOf(row))).toThrow(
+      'a MySQL row of 11 bytes was read as 10',
+    )
+  })
+
+  test('a mysql2 without the hook is refused rather than read with its own parser', () => {
+    expect(() => readRowsWith({}, columns, [])).toThrow('no Execute#buildParserFromFields')
   })
 })

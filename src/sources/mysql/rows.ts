@@ -8,6 +8,7 @@
  * converts through src/types as before.
  */
 import type { Buffer } from 'node:buffer'
+import { sourceError } from '../../errors.ts'
 import type { DriverValue } from '../../types/convert.ts'
 import { type Column, typeName } from '../../types/output.ts'
 import { bigIntAt, decimalDecoder } from './numbers.ts'
@@ -21,6 +22,8 @@ export type BytesDecoder = (b: Buffer, at: number, length: number) => number | b
 export interface WirePacket {
   buffer: Buffer
   offset: number
+  /** Where the packet's bytes end in `buffer`. */
+  end: number
   readLengthCodedNumber(): number
   readLengthCodedString(encoding: string): string
   readLengthCodedBuffer(): Buffer
@@ -177,6 +180,14 @@ function rowParser(readers: Reader[]) {
         const bit = i + 2
         row[i] = b[bitmap + (bit >> 3)] & (1 << (bit & 7)) ? null : readers[i](packet)
       }
+      // A reader that took the wrong number of bytes would shift every value after it.
+      if (packet.offset !== packet.end) {
+        throw sourceError(
+          `a MySQL row of ${packet.end - bitmap + 1} bytes was read as ${packet.offset - bitmap + 1}: ` +
+            'rivet misreads one of its column types; cast the columns to common types in the query',
+          'SOURCE_FAILED',
+        )
+      }
       return row
     }
   }
@@ -184,9 +195,17 @@ function rowParser(readers: Reader[]) {
 
 /**
  * Makes a mysql2 execute command parse its rows with {@link resultReaders}: mysql2 asks the
- * command for a row parser class once the result's fields have arrived.
+ * command for a row parser class once the result's fields have arrived. That hook is internal to
+ * mysql2; should a release drop it, its own parser would hand over values the converters don't
+ * expect, so the read stops here instead.
  */
 export function readRowsWith(command: object, columns: Column[], decoded: boolean[]): void {
+  if (typeof (command as { buildParserFromFields?: unknown }).buildParserFromFields !== 'function') {
+    throw sourceError(
+      "this mysql2 release has no Execute#buildParserFromFields, which rivet's MySQL reader replaces",
+      'SOURCE_FAILED',
+    )
+  }
   Object.assign(command, {
     buildParserFromFields: (fields: MysqlField[]) => rowParser(resultReaders(fields, columns, decoded)),
   })
