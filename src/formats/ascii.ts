@@ -8,7 +8,7 @@
  */
 import { Buffer } from 'node:buffer'
 import type { OutputType } from '../types/output.ts'
-import { civilFromDays, epochDay, MICROS_PER_DAY_NUMBER } from '../types/temporal.ts'
+import { dateNumberFromDays, epochDay, MICROS_PER_DAY_NUMBER } from '../types/temporal.ts'
 import { textFormatter } from './text.ts'
 
 /** A growable byte buffer that values are appended to. */
@@ -141,67 +141,85 @@ function decimalWriter(scale: number): AsciiWriter {
   }
 }
 
-/** Writes `YYYY-MM-DD` for a year from 0 to 9999. */
-function putYearMonthDay(buffer: Uint8Array, pos: number, year: number, month: number, day: number): void {
+/** Writes `YYYY-MM-DD` of a date number (see dateNumberFromDays) in the years 0 to 9999. */
+function putDateNumber(buffer: Uint8Array, pos: number, date: number): void {
+  const year = (date / 10000) | 0
+  const monthDay = date - year * 10000
+  const month = (monthDay / 100) | 0
   putSmallDigits(buffer, pos + 4, year, 4)
   buffer[pos + 4] = 45 // -
   putSmallDigits(buffer, pos + 7, month, 2)
   buffer[pos + 7] = 45
-  putSmallDigits(buffer, pos + 10, day, 2)
+  putSmallDigits(buffer, pos + 10, monthDay - month * 100, 2)
 }
 
 const dateText = textFormatter({ kind: 'date' })
 
 /** Dates: formatDate(days). */
 function putDate(out: ByteSink, days: number): void {
-  const [year, month, day] = civilFromDays(days)
+  const date = dateNumberFromDays(days)
   // ISO 8601's expanded years (sign and six digits) are left to the text formatter.
-  if (year < 0 || year > 9999) return out.ascii(dateText(days))
-  putYearMonthDay(out.room(10), out.length, year, month, day)
+  if (date < 0 || date > 9999_12_31) return out.ascii(dateText(days))
+  putDateNumber(out.room(10), out.length, date)
   out.length += 10
 }
 
-/** Writes `HH:MM:SS.ffffff` of microseconds since midnight (0 to 24 hours) and returns the end. */
-function putTimeOfDay(buffer: Uint8Array, pos: number, micros: number): number {
-  const fraction = micros % 1_000_000
-  const seconds = (micros - fraction) / 1_000_000
-  putSmallDigits(buffer, pos + 2, (seconds / 3600) | 0, 2)
+const MICROS_PER_MINUTE = 60_000_000
+
+/** Writes `HH:MM:` of a minute of the day (0 to 1440). */
+function putHourMinute(buffer: Uint8Array, pos: number, minute: number): void {
+  const hour = (minute / 60) | 0
+  putSmallDigits(buffer, pos + 2, hour, 2)
   buffer[pos + 2] = 58 // :
-  putSmallDigits(buffer, pos + 5, ((seconds / 60) | 0) % 60, 2)
+  putSmallDigits(buffer, pos + 5, minute - hour * 60, 2)
   buffer[pos + 5] = 58
-  putSmallDigits(buffer, pos + 8, seconds % 60, 2)
-  buffer[pos + 8] = 46 // .
-  putSmallDigits(buffer, pos + 15, fraction, 6)
-  return pos + 15
 }
 
-/** Times: formatTime(micros). */
+/** Writes `SS.ffffff` of microseconds into a minute (below 61 seconds). */
+function putSecondMicros(buffer: Uint8Array, pos: number, micros: number): void {
+  const second = (micros / 1_000_000) | 0
+  putSmallDigits(buffer, pos + 2, second, 2)
+  buffer[pos + 2] = 46 // .
+  putSmallDigits(buffer, pos + 9, micros - second * 1_000_000, 6)
+}
+
+/** Times: formatTime(micros), `HH:MM:SS.ffffff` of microseconds since midnight (0 to 24 hours). */
 function putTime(out: ByteSink, micros: bigint): void {
-  out.length = putTimeOfDay(out.room(15), out.length, Number(micros))
+  const n = Number(micros)
+  // Floored exactly: n is below 2^37, so the quotient is far more than an ulp from the next integer.
+  const minute = Math.floor(n / MICROS_PER_MINUTE)
+  const buffer = out.room(15)
+  putHourMinute(buffer, out.length, minute)
+  putSecondMicros(buffer, out.length + 6, n - minute * MICROS_PER_MINUTE)
+  out.length += 15
 }
 
 /** Timestamps: formatTimestamp(micros, utc). */
 function timestampWriter(utc: boolean): AsciiWriter {
   const text = textFormatter({ kind: 'timestamp', utc })
-  // Consecutive timestamps mostly share their day: its `YYYY-MM-DD` bytes are kept, so the
-  // calendar math runs once per day rather than once per value.
-  const date = new Uint8Array(10)
-  let dateDays = NaN
+  // Consecutive timestamps mostly share their minute: its `YYYY-MM-DDTHH:MM:` bytes are kept,
+  // so the calendar math and most digits are done once per minute rather than once per value.
+  const prefix = new Uint8Array(17)
+  let prefixMinute = NaN
   return (out, micros: bigint) => {
     const n = Number(micros)
     // Past 2^53 (before 1684 or after 2255) the bigint math of the text formatter is needed.
     if (n < -MAX_SAFE || n > MAX_SAFE) return out.ascii(text(micros))
     const days = epochDay(n)
-    if (days !== dateDays) {
-      const [year, month, day] = civilFromDays(days)
-      putYearMonthDay(date, 0, year, month, day)
-      dateDays = days
+    const inDay = n - days * MICROS_PER_DAY_NUMBER
+    const minuteInDay = Math.floor(inDay / MICROS_PER_MINUTE)
+    const minute = days * 1440 + minuteInDay
+    if (minute !== prefixMinute) {
+      putDateNumber(prefix, 0, dateNumberFromDays(days))
+      prefix[10] = 84 // T
+      putHourMinute(prefix, 11, minuteInDay)
+      prefixMinute = minute
     }
     const buffer = out.room(27)
     let pos = out.length
-    for (let i = 0; i < 10; i++) buffer[pos + i] = date[i]
-    buffer[pos + 10] = 84 // T
-    pos = putTimeOfDay(buffer, pos + 11, n - days * MICROS_PER_DAY_NUMBER)
+    for (let i = 0; i < 17; i++) buffer[pos + i] = prefix[i]
+    putSecondMicros(buffer, pos + 17, inDay - minuteInDay * MICROS_PER_MINUTE)
+    pos += 26
     if (utc) buffer[pos++] = 90 // Z
     out.length = pos
   }

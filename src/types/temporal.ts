@@ -17,8 +17,12 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146097 + doe - 719468
 }
 
-/** The proleptic Gregorian date of a day count since 1970-01-01. */
-export function civilFromDays(days: number): [year: number, month: number, day: number] {
+/**
+ * The proleptic Gregorian date of a day count since 1970-01-01 as one number,
+ * `year * 10000 + month * 100 + day` (for years 0 to 9999 the digits of `YYYYMMDD`): no array
+ * per call, for the CSV writer that calls it once per value.
+ */
+export function dateNumberFromDays(days: number): number {
   const z = days + 719468
   const era = Math.floor(z / 146097)
   const doe = z - era * 146097
@@ -29,7 +33,16 @@ export function civilFromDays(days: number): [year: number, month: number, day: 
   const mp = Math.floor((5 * doy + 2) / 153)
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1
   const month = mp + (mp < 10 ? 3 : -9)
-  return [yoe + era * 400 + (month <= 2 ? 1 : 0), month, day]
+  return (yoe + era * 400 + (month <= 2 ? 1 : 0)) * 10000 + month * 100 + day
+}
+
+/** The proleptic Gregorian date of a day count since 1970-01-01. */
+export function civilFromDays(days: number): [year: number, month: number, day: number] {
+  const date = dateNumberFromDays(days)
+  // Floored, so a negative year keeps a positive month and day: -1-12-31 is -10000 + 1231.
+  const year = Math.floor(date / 10000)
+  const monthDay = date - year * 10000
+  return [year, Math.floor(monthDay / 100), monthDay % 100]
 }
 
 const dateRe = /^(\d{4,})-(\d\d)-(\d\d)( BC)?$/

@@ -185,9 +185,13 @@ describe('random values match textFormatter', () => {
       Array.from({ length: count }, () => BigInt(Math.floor(next() * 86_400e6))),
     )
     const stamps = Array.from({ length: count }, () => bigintOf(next, 64, true))
-    // Runs of values a second apart, as consecutive rows often are, exercise the cached day.
-    let t = 1_577_836_800_000_000n
-    for (let i = 0; i < count; i++) stamps.push(t += 1_000_001n * BigInt(Math.floor(next() * 100_000)))
+    // Runs of close values, as consecutive rows often are, exercise the kept minute and day;
+    // now and then a jump of up to a few days, forward or back, leaves them.
+    let t = -2n * DAY // through the epoch
+    for (let i = 0; i < count; i++) {
+      const step = next() < 0.05 ? (next() - 0.5) * 5 * 86_400e6 : next() * 20e6
+      stamps.push(t += BigInt(Math.floor(step)))
+    }
     for (const utc of [false, true]) expectSameText({ kind: 'timestamp', utc }, stamps)
   })
 

@@ -5,6 +5,7 @@
 import { describe, expect, test } from 'bun:test'
 import {
   civilFromDays,
+  dateNumberFromDays,
   daysFromCivil,
   formatDate,
   formatTime,
@@ -66,6 +67,14 @@ describe('days <-> civil dates', () => {
     const days = parseDate('10000-01-01')
     expect(civilFromDays(days)).toEqual([10000, 1, 1])
     expect(formatDate(days)).toBe('+010000-01-01')
+  })
+
+  test('the date as one number: YYYYMMDD, a negative year floored', () => {
+    expect(dateNumberFromDays(0)).toBe(19700101)
+    expect(dateNumberFromDays(19_782)).toBe(20240229)
+    expect(dateNumberFromDays(-719_528)).toBe(101)
+    expect(dateNumberFromDays(-719_529)).toBe(-10000 + 1231)
+    expect(dateNumberFromDays(-2_440_588)).toBe(-47130000 + 1124)
   })
 
   test('impossible dates are refused instead of rolling over', () => {
