@@ -53,7 +53,7 @@ export class ByteSink {
 }
 
 /** Appends the text of one non-null value. */
-export type AsciiWriter = (out: ByteSink, value: never) => void
+export type ValueWriter = (out: ByteSink, value: never) => void
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER
 
@@ -64,7 +64,7 @@ for (let i = 0; i < 100; i++) {
   PAIRS[2 * i + 1] = 48 + (i % 10)
 }
 
-/** Writes the last `count` digits of `n` (an integer from 0 to 2^31), zero-padded, ending before `end`. */
+/** Writes `count` digits of `n` (an integer below 10^count and 2^31), zero-padded, ending before `end`. */
 function putSmallDigits(buffer: Uint8Array, end: number, n: number, count: number): void {
   const start = end - count
   let pos = end
@@ -119,9 +119,9 @@ function putInteger(out: ByteSink, v: number | bigint): void {
 }
 
 /** Decimals with a fractional part: formatDecimal(v, scale). */
-function decimalWriter(scale: number): AsciiWriter {
+function decimalWriter(scale: number): ValueWriter {
   const text = textFormatter({ kind: 'decimal', precision: 0, scale })
-  // Exact up to scale 22; past that it is only ever compared with safe integers, all below it.
+  // Exact up to scale 22; past that still above every safe integer, all it is used with.
   const unit = 10 ** scale
   return (out, v: bigint) => {
     let n = Number(v)
@@ -195,7 +195,7 @@ function putTime(out: ByteSink, micros: bigint): void {
 }
 
 /** Timestamps: formatTimestamp(micros, utc). */
-function timestampWriter(utc: boolean): AsciiWriter {
+function timestampWriter(utc: boolean): ValueWriter {
   const text = textFormatter({ kind: 'timestamp', utc })
   // Consecutive timestamps mostly share their minute: its `YYYY-MM-DDTHH:MM:` bytes are kept,
   // so the calendar math and most digits are done once per minute rather than once per value.
@@ -210,6 +210,7 @@ function timestampWriter(utc: boolean): AsciiWriter {
     const minuteInDay = Math.floor(inDay / MICROS_PER_MINUTE)
     const minute = days * 1440 + minuteInDay
     if (minute !== prefixMinute) {
+      // Years 1684 to 2255 here, all within 0000..9999.
       putDateNumber(prefix, 0, dateNumberFromDays(days))
       prefix[10] = 84 // T
       putHourMinute(prefix, 11, minuteInDay)
@@ -243,7 +244,7 @@ function putUuid(out: ByteSink, bytes: Uint8Array): void {
  * The byte writer of a type whose text is always ASCII, never empty and never holds a comma,
  * quote, CR or LF; undefined for the types whose text may need quoting or UTF-8.
  */
-export function asciiWriter(type: OutputType): AsciiWriter | undefined {
+export function asciiWriter(type: OutputType): ValueWriter | undefined {
   switch (type.kind) {
     case 'int':
       return putInteger

@@ -4,9 +4,9 @@
  * Compressed CSV is a series of complete gzip members or zstd frames, one per batch, which
  * every reader of those formats decodes as one stream.
  */
-import type { Column } from '../types/output.ts'
+import type { Column, OutputType } from '../types/output.ts'
 import type { ColumnBatch } from '../types/values.ts'
-import { type AsciiWriter, asciiWriter, ByteSink } from './ascii.ts'
+import { asciiWriter, ByteSink, type ValueWriter } from './ascii.ts'
 import { type BlockCompressor, gzip, zstd } from './compress.ts'
 import type { Format, FormatEncoder } from './format.ts'
 import { textFormatter } from './text.ts'
@@ -37,12 +37,13 @@ function putField(out: ByteSink, text: string): void {
     if (c >= 0x80 || c === QUOTE || c === COMMA || c === CR || c === LF) return out.utf8(field(text))
     buffer[start + i] = c
   }
-  if (n === 0) return out.ascii('""')
+  // The empty string is quoted too.
+  if (n === 0) return out.ascii(field(text))
   out.length = start + n
 }
 
 /** The writer of one non-null value of a column's type as a CSV field. */
-function fieldWriter(type: Column['type']): AsciiWriter {
+function fieldWriter(type: OutputType): ValueWriter {
   // ASCII text never needs quoting, so it goes in as it is.
   const ascii = asciiWriter(type)
   if (ascii) return ascii
@@ -52,7 +53,7 @@ function fieldWriter(type: Column['type']): AsciiWriter {
 
 class CsvEncoder implements FormatEncoder {
   readonly atBoundary = true
-  private readonly writers: AsciiWriter[]
+  private readonly writers: ValueWriter[]
   private header: string | undefined
   // Reused across batches: values go into it as bytes, with no string per row or per batch.
   private readonly out = new ByteSink(1 << 16)

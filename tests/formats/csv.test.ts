@@ -1,10 +1,12 @@
 /**
  * src/formats/csv.ts: the bytes of a CSV file, through the reused buffer: quoting, NULL and the
- * empty string, non-ASCII text, batches larger than the buffer, and a file with no rows.
+ * empty string, non-ASCII text, batches larger than the buffer, a file with no rows, and every
+ * type's field against the text formatter's text.
  */
 import { describe, expect, test } from 'bun:test'
 import { gunzipSync } from 'node:zlib'
 import { csvFormat } from '../../src/formats/csv.ts'
+import { textFormatter } from '../../src/formats/text.ts'
 import type { Column, OutputType } from '../../src/types/output.ts'
 import type { Value } from '../../src/types/values.ts'
 
@@ -12,9 +14,12 @@ const column = (name: string, type: OutputType) => ({ name, type }) as Column
 
 function csv(columns: Column[], batches: Value[][][], compression: 'none' | 'gzip' = 'none'): string {
   const encoder = csvFormat(compression).create(columns)
+  // CSV encodes synchronously: its bytes come back as arrays, never as promises.
   const parts = [
-    ...batches.flatMap((rows) => encoder.write({ length: rows[0]?.length ?? 0, columns: rows, bytes: 0 })),
-    ...encoder.end(),
+    ...batches.flatMap((rows) =>
+      encoder.write({ length: rows[0]?.length ?? 0, columns: rows, bytes: 0 }) as Uint8Array[]
+    ),
+    ...encoder.end() as Uint8Array[],
   ]
   const bytes = Buffer.concat(parts.map((p) => compression === 'gzip' ? gunzipSync(p) : p))
   return new TextDecoder().decode(bytes)
@@ -56,5 +61,56 @@ describe('csv', () => {
     expect(csv(columns, [])).toBe('id\r\n')
     expect(csv(columns, [], 'gzip')).toBe('id\r\n')
     expect(csv(columns, [[[1n]], [[2n]]], 'gzip')).toBe('id\r\n1\r\n2\r\n')
+  })
+
+  test('every type in one row: what textFormatter gives, quoted only where text may need it', () => {
+    const types: OutputType[] = [
+      { kind: 'int', bits: 64, signed: true },
+      { kind: 'int', bits: 32, signed: true },
+      { kind: 'float', bits: 64 },
+      { kind: 'decimal', precision: 12, scale: 2 },
+      { kind: 'string' },
+      { kind: 'bool' },
+      { kind: 'timestamp', utc: true },
+      { kind: 'date' },
+      { kind: 'time' },
+      { kind: 'uuid' },
+      { kind: 'bytes' },
+      { kind: 'json' },
+      { kind: 'list', element: { kind: 'string' } },
+    ]
+    const values: Value[][] = [
+      [-(2n ** 63n), 2n ** 53n + 1n, 0n, null],
+      [-2147483648, 0, 7, null],
+      [-0, 0.1, NaN, null],
+      [-5n, 0n, 123456789012345678901234567890n, null],
+      ['', 'a,b', 'é "q"', null],
+      [true, false, true, null],
+      [-1n, 0n, 9_223_372_036_854_775_807n, null],
+      [-719_529, 0, 2_932_897, null],
+      [0n, 86_400_000_000n, 45_296_789_012n, null],
+      [new Uint8Array(16), new Uint8Array(16).fill(171), new Uint8Array(16).fill(1), null],
+      [new Uint8Array([0, 255]), new Uint8Array(0), new Uint8Array([44]), null],
+      ['{"a": 1, "b": "x"}', '[]', 'null', null],
+      [['a', 'b,c'], [], [null], null],
+    ]
+    const columns = types.map((type, i) => column(`c${i}`, type))
+    const quote = (text: string) =>
+      text === '' || /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+    const lines = [0, 1, 2, 3].map((r) =>
+      types.map((type, c) => {
+        const v = values[c][r]
+        return v === null ? '' : quote(textFormatter(type)(v))
+      }).join(',')
+    )
+    expect(csv(columns, [values])).toBe(
+      columns.map((c) => c.name).join(',') + '\r\n' + lines.join('\r\n') + '\r\n',
+    )
+    // The ASCII-only types' texts are plain, never quoted.
+    expect(
+      lines[0].startsWith('-9223372036854775808,-2147483648,-0,-0.05,"",true,1969-12-31T23:59:59.999999Z,'),
+    ).toBe(
+      true,
+    )
   })
 })
