@@ -26,10 +26,15 @@ const QUOTE = 34
 const CR = 13
 const LF = 10
 
+// Up to this length, text is copied a byte per character, faster than a call to native code;
+// longer text goes through the regex and Buffer.write, faster per character (about 10x at 2000).
+const SHORT_TEXT = 64
+
 /** Appends text as a CSV field. */
 function putField(out: ByteSink, text: string): void {
-  // Most text is short plain ASCII: copied a byte per character, faster than Buffer.write.
   const n = text.length
+  // The empty string is quoted too.
+  if (n === 0 || n > SHORT_TEXT) return out.utf8(field(text))
   const buffer = out.room(n)
   const start = out.length
   for (let i = 0; i < n; i++) {
@@ -37,8 +42,6 @@ function putField(out: ByteSink, text: string): void {
     if (c >= 0x80 || c === QUOTE || c === COMMA || c === CR || c === LF) return out.utf8(field(text))
     buffer[start + i] = c
   }
-  // The empty string is quoted too.
-  if (n === 0) return out.ascii(field(text))
   out.length = start + n
 }
 
