@@ -49,6 +49,15 @@ describe('csv', () => {
     )
   })
 
+  test('text of any length is quoted exactly when it needs it', () => {
+    const columns = [column('s', { kind: 'string' })]
+    const texts = [63, 64, 65, 300].flatMap((
+      n,
+    ) => ['a'.repeat(n), 'b'.repeat(n - 1) + ',', '"' + 'c'.repeat(n - 1)])
+    const quoted = (t: string) => /[",]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t
+    expect(csv(columns, [[texts]])).toBe(`s\r\n${texts.map(quoted).join('\r\n')}\r\n`)
+  })
+
   test('batches past the buffer size and several batches keep every byte', () => {
     const long = 'é'.repeat(40_000)
     const columns = [column('s', { kind: 'string' })]
