@@ -28,3 +28,26 @@ export class PageBuffer {
     return out
   }
 }
+
+/**
+ * The buffers one file's column chunks are written through, kept for the whole file: a chunk
+ * is written synchronously and its bytes are copied out before the next one starts.
+ */
+export interface PageBuffers {
+  /** PLAIN values of the current page (or the dictionary). */
+  values: PageBuffer
+  /** Page bodies built outside the value encoder (dictionary indexes). */
+  indexes: PageBuffer
+  levels: PageBuffer
+  header: PageBuffer
+}
+
+/** Buffers for a new file. */
+export function pageBuffers(): PageBuffers {
+  return {
+    values: new PageBuffer(),
+    indexes: new PageBuffer(),
+    levels: new PageBuffer(),
+    header: new PageBuffer(64),
+  }
+}

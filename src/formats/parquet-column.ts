@@ -15,7 +15,7 @@ import type {
 import type { OutputType } from '../types/output.ts'
 import type { Value } from '../types/values.ts'
 import type { BlockCompressor } from './compress.ts'
-import { PageBuffer } from './parquet-buffer.ts'
+import type { PageBuffer, PageBuffers } from './parquet-buffer.ts'
 import { buildDictionary, type Dictionary } from './parquet-dictionary.ts'
 import { bitWidth, writeHybrid } from './parquet-levels.ts'
 import { ENCODING, writeDataPageHeader, writeDictionaryPageHeader } from './parquet-page-header.ts'
@@ -152,13 +152,14 @@ export function writeColumnChunk(
   parts: readonly Value[][],
   rows: number,
   codec: ChunkCodec,
+  buffers: PageBuffers,
 ): ColumnChunk {
   const leaves = column.list ? listLeaves(column, parts) : flatLeaves(column, parts, rows)
   const { values, count, definition, repetition, maxDefinition, slots } = leaves
-  const encoder = plainEncoder(column.type, column.element)
+  const encoder = plainEncoder(column.type, column.element, buffers.values)
   const width = dictionaryWidth(column)
   const dictionary = width ? buildDictionary(values, count, width) : undefined
-  const pages = new PageWriter(out, codec)
+  const pages = new PageWriter(out, codec, buffers)
   const start = out.offset
   let dictionaryOffset: bigint | undefined
   if (dictionary) {
@@ -191,7 +192,7 @@ export function writeColumnChunk(
       const full = dictionary ? value - firstValue >= INDEXES_PER_PAGE : encoder.size >= PAGE_BYTES
       if (full && (repetition === undefined || slot === slots || repetition[slot] === 0)) break
     }
-    const body = dictionary ? indexBytes(pages.scratch, dictionary, firstValue, value) : encoder.take()
+    const body = dictionary ? indexBytes(buffers.indexes, dictionary, firstValue, value) : encoder.take()
     pages.data({
       levels: { definition, repetition, maxDefinition, from: firstSlot, to: slot },
       values: value - firstValue,
@@ -251,13 +252,14 @@ interface PageLevels {
 
 /** Compresses pages and appends them with their headers; counts the uncompressed bytes. */
 class PageWriter {
-  /** For page bodies built outside the value encoder (dictionary indexes). */
-  readonly scratch = new PageBuffer()
   uncompressed = 0
-  private readonly header = new PageBuffer(64)
-  private readonly levels = new PageBuffer()
+  private readonly header: PageBuffer
+  private readonly levels: PageBuffer
 
-  constructor(private readonly out: ByteWriter, private readonly codec: ChunkCodec) {}
+  constructor(private readonly out: ByteWriter, private readonly codec: ChunkCodec, buffers: PageBuffers) {
+    this.header = buffers.header
+    this.levels = buffers.levels
+  }
 
   dictionary(entries: number, plain: Uint8Array): void {
     const compressed = this.codec.compress(plain)

@@ -6,7 +6,7 @@
 import type { SchemaElement } from 'hyparquet'
 import type { OutputType } from '../types/output.ts'
 import type { Value } from '../types/values.ts'
-import { PageBuffer } from './parquet-buffer.ts'
+import type { PageBuffer } from './parquet-buffer.ts'
 
 /** Min and max as hyparquet-writer's footer takes them: JS values of the column, or bytes. */
 export interface ValueStatistics {
@@ -28,7 +28,7 @@ export interface PlainEncoder {
 }
 
 abstract class BufferedEncoder {
-  protected readonly buffer = new PageBuffer()
+  constructor(protected readonly buffer: PageBuffer) {}
 
   get size(): number {
     return this.buffer.length
@@ -104,8 +104,8 @@ class DecimalFixedEncoder extends BufferedEncoder implements PlainEncoder {
   private min: bigint | undefined
   private max: bigint | undefined
 
-  constructor(private readonly width: number) {
-    super()
+  constructor(buffer: PageBuffer, private readonly width: number) {
+    super(buffer)
   }
 
   put(value: Value): void {
@@ -132,8 +132,8 @@ class FloatEncoder extends BufferedEncoder implements PlainEncoder {
   private max = -Infinity
   private nan = 0
 
-  constructor(private readonly bytes: 4 | 8) {
-    super()
+  constructor(buffer: PageBuffer, private readonly bytes: 4 | 8) {
+    super(buffer)
   }
 
   put(value: Value): void {
@@ -212,8 +212,8 @@ class BytesEncoder extends BufferedEncoder implements PlainEncoder {
   private min: Uint8Array | undefined
   private max: Uint8Array | undefined
 
-  constructor(private readonly fixed: number | undefined) {
-    super()
+  constructor(buffer: PageBuffer, private readonly fixed: number | undefined) {
+    super(buffer)
   }
 
   put(value: Value): void {
@@ -234,11 +234,12 @@ class BytesEncoder extends BufferedEncoder implements PlainEncoder {
     }
     if (prefix) b.view.setUint32(b.length, length, true)
     b.length = start + length
+    // Copies: Buffer#slice would share the page buffer, which the next page overwrites.
     if (this.min === undefined || compareBytes(b.bytes, start, length, this.min) < 0) {
-      this.min = b.bytes.slice(start, start + length)
+      this.min = new Uint8Array(b.bytes.subarray(start, start + length))
     }
     if (this.max === undefined || compareBytes(b.bytes, start, length, this.max) > 0) {
-      this.max = b.bytes.slice(start, start + length)
+      this.max = new Uint8Array(b.bytes.subarray(start, start + length))
     }
   }
 
@@ -262,25 +263,32 @@ function writeUtf8(b: PageBuffer, text: string, at: number): number {
   return b.bytes.write(text, at, 'utf8')
 }
 
-/** The PLAIN encoder for the leaf values of an output type stored as `element`. */
-export function plainEncoder(type: OutputType, element: Omit<SchemaElement, 'name'>): PlainEncoder {
+/**
+ * The PLAIN encoder for the leaf values of an output type stored as `element`, writing into
+ * `buffer` (empty; the encoder's pages are taken from it).
+ */
+export function plainEncoder(
+  type: OutputType,
+  element: Omit<SchemaElement, 'name'>,
+  buffer: PageBuffer,
+): PlainEncoder {
   switch (element.type) {
     case 'INT32':
-      return type.kind === 'decimal' ? new Decimal32Encoder() : new Int32Encoder()
+      return type.kind === 'decimal' ? new Decimal32Encoder(buffer) : new Int32Encoder(buffer)
     case 'INT64':
-      return new Int64Encoder()
+      return new Int64Encoder(buffer)
     case 'FLOAT':
-      return new FloatEncoder(4)
+      return new FloatEncoder(buffer, 4)
     case 'DOUBLE':
-      return new FloatEncoder(8)
+      return new FloatEncoder(buffer, 8)
     case 'BOOLEAN':
-      return new BoolEncoder()
+      return new BoolEncoder(buffer)
     case 'BYTE_ARRAY':
-      return new BytesEncoder(undefined)
+      return new BytesEncoder(buffer, undefined)
     case 'FIXED_LEN_BYTE_ARRAY':
       return type.kind === 'decimal'
-        ? new DecimalFixedEncoder(element.type_length!)
-        : new BytesEncoder(element.type_length!)
+        ? new DecimalFixedEncoder(buffer, element.type_length!)
+        : new BytesEncoder(buffer, element.type_length!)
     default:
       throw new Error(`no Parquet encoder for ${element.type}`)
   }

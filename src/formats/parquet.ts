@@ -12,6 +12,7 @@ import type { Column, OutputType } from '../types/output.ts'
 import type { ColumnBatch } from '../types/values.ts'
 import { type BlockCompressor, gzip, zstd } from './compress.ts'
 import type { Format, FormatEncoder } from './format.ts'
+import { pageBuffers } from './parquet-buffer.ts'
 import { type ChunkCodec, type LeafColumn, writeColumnChunk } from './parquet-column.ts'
 
 /** Parquet compression choices. */
@@ -156,6 +157,7 @@ class ParquetEncoder implements FormatEncoder {
   private readonly parquet: ParquetWriter
   private readonly leaves: LeafColumn[]
   private readonly codec: ChunkCodec
+  private readonly buffers = pageBuffers()
   private batches: ColumnBatch[] = []
   private rows = 0
   private bytes = 0
@@ -201,7 +203,14 @@ class ParquetEncoder implements FormatEncoder {
   private writeRowGroup(): void {
     const start = this.writer.offset
     const columns = this.leaves.map((leaf, c) =>
-      writeColumnChunk(this.writer, leaf, this.batches.map((b) => b.columns[c]), this.rows, this.codec)
+      writeColumnChunk(
+        this.writer,
+        leaf,
+        this.batches.map((b) => b.columns[c]),
+        this.rows,
+        this.codec,
+        this.buffers,
+      )
     )
     let uncompressed = 0n
     for (const chunk of columns) uncompressed += chunk.meta_data!.total_uncompressed_size

@@ -160,6 +160,11 @@ describe('Parquet column encoder', () => {
     // 60,000 values of 44 to 60 bytes (with their length): about 3 MiB, so at least three pages.
     expect(Number(text.total_uncompressed_size)).toBeGreaterThan(5 << 19)
     expect(text.encoding_stats?.[0].count).toBeGreaterThanOrEqual(3)
+    // Min and max survive the page buffer being reused by later pages and columns (ASCII: JS order is
+    // byte order). The footer keeps 16 bytes: the max is truncated and its last byte raised (x -> y).
+    const sorted = (data[0] as string[]).toSorted()
+    expect([text.statistics?.min_value, text.statistics?.max_value])
+      .toEqual([sorted[0].slice(0, 16), sorted.at(-1)!.slice(0, 15) + 'y'])
     expect(rows.map((r) => r.text)).toEqual(data[0])
     expect(rows.map((r) => r.id)).toEqual(data[1])
     expect(rows.map((r) => r.tags ?? null)).toEqual(data[2])
