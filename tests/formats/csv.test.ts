@@ -14,12 +14,9 @@ const column = (name: string, type: OutputType) => ({ name, type }) as Column
 
 function csv(columns: Column[], batches: Value[][][], compression: 'none' | 'gzip' = 'none'): string {
   const encoder = csvFormat(compression).create(columns)
-  // CSV encodes synchronously: its bytes come back as arrays, never as promises.
   const parts = [
-    ...batches.flatMap((rows) =>
-      encoder.write({ length: rows[0]?.length ?? 0, columns: rows, bytes: 0 }) as Uint8Array[]
-    ),
-    ...encoder.end() as Uint8Array[],
+    ...batches.flatMap((rows) => encoder.write({ length: rows[0]?.length ?? 0, columns: rows, bytes: 0 })),
+    ...encoder.end(),
   ]
   const bytes = Buffer.concat(parts.map((p) => compression === 'gzip' ? gunzipSync(p) : p))
   return new TextDecoder().decode(bytes)
