@@ -132,6 +132,26 @@ describe('Parquet column encoder', () => {
     expect(raw.map((r) => r.day)).toEqual(data[4])
   })
 
+  test('dictionary of thousands of entries: wide indexes, RLE runs between bit-packed groups', async () => {
+    const n = 60_000
+    const next = random(11)
+    // Stretches of one repeated value (RLE runs, some longer than a bit-packed group) between random ones.
+    const data: Value[][] = [[]]
+    let current = 0
+    for (let i = 0; i < n; i++) {
+      if (i % 100 < 60 || i % 100 > 80) current = Math.floor(next() * 3000)
+      data[0].push(i % 997 === 0 ? null : `key-${current}`)
+    }
+    const path = encode([column('k', { kind: 'string' })], data, { batch: 5000 })
+    const [{ e }] = await duck(`select encodings e from parquet_metadata('${path}')`)
+    expect(e).toBe('PLAIN, RLE_DICTIONARY, RLE')
+    const { rows } = await readWithHyparquet(path)
+    expect(rows.map((r) => r.k ?? null)).toEqual(data[0])
+    const [d] = await duck(`select count(distinct k) d, count(k) c from read_parquet('${path}')`)
+    const present = data[0].filter((v) => v !== null)
+    expect(d).toEqual({ d: String(new Set(present).size), c: String(present.length) })
+  })
+
   test('pages split at about 1 MiB inside one row group, for PLAIN and for lists', async () => {
     const n = 60_000
     const columns = [
