@@ -122,6 +122,10 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
       }
     })
     stream.on('error', fail)
+    // postgres.js resumes its socket only from this stream's read(), which Node stops calling at
+    // the end. Had the last rows found the socket paused, the rest of the reply (ReadyForQuery)
+    // would never be read and the connection's next query would wait forever.
+    stream.once('end', () => stream!._read(0))
     stream.on('end', () => {
       if (settled) return
       if (!reader.complete) return fail(new Error('COPY ended before its last row'))

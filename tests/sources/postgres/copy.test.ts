@@ -2,10 +2,11 @@
  * The binary COPY read path (src/sources/postgres/copy.ts and friends) against the real server:
  * every type it decodes gives the same values as the text cursor path, row for row, including
  * the edges of numeric, float4 and timestamps; tuples split across chunks anywhere; ranges with
- * quotes in their bounds; queries COPY cannot wrap; and a cancelled read leaves the connection
- * usable.
+ * quotes in their bounds; queries COPY cannot wrap; and a cancelled read, or a COPY whose last
+ * message arrives while the socket is paused, leaves the connection usable.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import net from 'node:net'
 import postgres from 'postgres'
 import { narrowQuery, type ReadRequest } from '../../../src/sources/source.ts'
 import type { BatchLimits } from '../../../src/sources/source.ts'
@@ -218,6 +219,50 @@ describe('binary COPY read', () => {
       [3, 'zed'],
       [4, "o'"],
     ])
+  })
+
+  test('a COPY whose ReadyForQuery comes in a packet of its own, after a pause, leaves the connection usable', async () => {
+    // A proxy that holds back every trailing ReadyForQuery ('Z', length 5, status) for a moment,
+    // so it reaches the client in a read of its own, after the COPY's end.
+    const proxy = net.createServer((client) => {
+      const server = net.connect(5432, '127.0.0.1')
+      client.on('data', (chunk) => server.write(chunk))
+      server.on('data', (chunk: Buffer) => {
+        const n = chunk.length
+        if (n >= 6 && chunk[n - 6] === 0x5a && chunk.readUInt32BE(n - 5) === 5) {
+          client.write(chunk.subarray(0, n - 6))
+          const tail = Buffer.from(chunk.subarray(n - 6))
+          setTimeout(() => client.writable && client.write(tail), 20)
+        } else client.write(chunk)
+      })
+      const close = () => (client.destroy(), server.destroy())
+      client.on('close', close).on('error', close)
+      server.on('close', close).on('error', close)
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const proxied = new PostgresSource({ ...CONNECTION, port: (proxy.address() as net.AddressInfo).port })
+    try {
+      const query = `select i, repeat('y', 200) as pad from generate_series(1, 20000) as i`
+      const described = await proxied.describe(query)
+      const req = { query, columns: described.map((c) => ({ ...c, type: c.type! }) as Column) }
+      // Small batches read slowly: the stream is paused most of the time, its buffer fills, and
+      // postgres.js pauses the socket, also when the COPY's last rows arrive.
+      const reader = proxied.read(req, { rows: 10, bytes: 1 << 20 }).getReader()
+      let total = 0
+      for (let next = await reader.read(); !next.done; next = await reader.read()) {
+        total += next.value.length
+        if (total % 5000 === 0) await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      expect(total).toBe(20000)
+      const answer = await Promise.race([
+        proxied.queryText('select $1::int + 1', ['41']),
+        new Promise((resolve) => setTimeout(() => resolve('stalled'), 3000)),
+      ])
+      expect(answer).toEqual([['42']])
+    } finally {
+      await Promise.race([proxied.close(), new Promise((resolve) => setTimeout(resolve, 1000))])
+      proxy.close()
+    }
   })
 
   test('a read cancelled mid-COPY stops the server and leaves the connection usable', async () => {
