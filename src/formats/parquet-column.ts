@@ -127,7 +127,10 @@ function listLeaves(column: LeafColumn, parts: readonly Value[][]): Leaves {
   }
 }
 
-/** The PLAIN width of a value that may go into a dictionary, or 0 when the type never does. */
+/**
+ * The PLAIN width of a number or bigint that may go into a dictionary (text counts its own
+ * length, so any non-zero width does), or 0 when the type never takes a dictionary.
+ */
 function dictionaryWidth(column: LeafColumn): number {
   const { type, element } = column
   if (type.kind === 'bytes' || type.kind === 'uuid' || type.kind === 'bool') return 0

@@ -58,11 +58,23 @@ class Int32Encoder extends BufferedEncoder implements PlainEncoder {
   }
 }
 
-/** int64, uint64, time and timestamp (bigint), and decimals up to 18 digits (unscaled bigint). */
-class Int64Encoder extends BufferedEncoder implements PlainEncoder {
+/** Values held as bigints; min and max compare the bigints, the footer turns them into bytes. */
+abstract class BigIntEncoder extends BufferedEncoder {
   private min: bigint | undefined
   private max: bigint | undefined
 
+  protected track(v: bigint): void {
+    if (this.min === undefined || v < this.min) this.min = v
+    if (this.max === undefined || v > this.max) this.max = v
+  }
+
+  statistics(): ValueStatistics {
+    return { min: this.min, max: this.max }
+  }
+}
+
+/** int64, uint64, time and timestamp (bigint), and decimals up to 18 digits (unscaled bigint). */
+class Int64Encoder extends BigIntEncoder implements PlainEncoder {
   put(value: Value): void {
     const v = value as bigint
     const b = this.buffer
@@ -70,40 +82,24 @@ class Int64Encoder extends BufferedEncoder implements PlainEncoder {
     // setBigInt64 wraps values past 2^63, which is how UINT_64 is stored.
     b.view.setBigInt64(b.length, v, true)
     b.length += 8
-    if (this.min === undefined || v < this.min) this.min = v
-    if (this.max === undefined || v > this.max) this.max = v
-  }
-
-  statistics(): ValueStatistics {
-    return { min: this.min, max: this.max }
+    this.track(v)
   }
 }
 
 /** Decimals up to 9 digits: the unscaled bigint stored as INT32. */
-class Decimal32Encoder extends BufferedEncoder implements PlainEncoder {
-  private min: bigint | undefined
-  private max: bigint | undefined
-
+class Decimal32Encoder extends BigIntEncoder implements PlainEncoder {
   put(value: Value): void {
     const v = value as bigint
     const b = this.buffer
     b.ensure(4)
     b.view.setInt32(b.length, Number(v), true)
     b.length += 4
-    if (this.min === undefined || v < this.min) this.min = v
-    if (this.max === undefined || v > this.max) this.max = v
-  }
-
-  statistics(): ValueStatistics {
-    return { min: this.min, max: this.max }
+    this.track(v)
   }
 }
 
 /** Decimals past 18 digits: big-endian two's complement in `width` bytes. */
-class DecimalFixedEncoder extends BufferedEncoder implements PlainEncoder {
-  private min: bigint | undefined
-  private max: bigint | undefined
-
+class DecimalFixedEncoder extends BigIntEncoder implements PlainEncoder {
   constructor(buffer: PageBuffer, private readonly width: number) {
     super(buffer)
   }
@@ -118,12 +114,7 @@ class DecimalFixedEncoder extends BufferedEncoder implements PlainEncoder {
       rest >>= 8n
     }
     b.length += this.width
-    if (this.min === undefined || v < this.min) this.min = v
-    if (this.max === undefined || v > this.max) this.max = v
-  }
-
-  statistics(): ValueStatistics {
-    return { min: this.min, max: this.max }
+    this.track(v)
   }
 }
 
