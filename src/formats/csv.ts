@@ -5,7 +5,7 @@
  * every reader of those formats decodes as one stream.
  */
 import type { Column, OutputType } from '../types/output.ts'
-import type { ColumnBatch } from '../types/values.ts'
+import { type ColumnBatch, type ColumnValues, int64Numbers, isInt64Vector } from '../types/values.ts'
 import { asciiWriter, ByteSink, type ValueWriter } from './ascii.ts'
 import { type BlockCompressor, gzip, zstd } from './compress.ts'
 import type { Format, FormatEncoder } from './format.ts'
@@ -60,16 +60,20 @@ class CsvEncoder implements FormatEncoder {
   private header: string | undefined
   // Reused across batches: values go into it as bytes, with no string per row or per batch.
   private readonly out = new ByteSink(1 << 16)
+  // Per column, the numbers of its int64 vectors, reused across batches.
+  private readonly numbers: Float64Array[]
 
   constructor(columns: Column[], private readonly compress: BlockCompressor | undefined) {
     this.writers = columns.map((c) => fieldWriter(c.type))
+    this.numbers = columns.map(() => new Float64Array(0))
     this.header = columns.map((c) => field(c.name)).join(',') + '\r\n'
   }
 
   write(batch: ColumnBatch): Uint8Array[] {
     const out = this.out
     if (this.header !== undefined) out.utf8(this.header)
-    const { columns, length } = batch
+    const { length } = batch
+    const columns = batch.columns.map((values, c) => this.readable(values, c))
     const width = columns.length
     const writers = this.writers
     for (let r = 0; r < length; r++) {
@@ -82,6 +86,18 @@ class CsvEncoder implements FormatEncoder {
       out.byte(LF)
     }
     return this.emit()
+  }
+
+  /**
+   * The column as the writers read it: an int64 vector of safe integers becomes numbers, which
+   * the integer, decimal, time and timestamp writers take as they take bigints.
+   */
+  private readable(values: ColumnValues, c: number): ArrayLike<unknown> {
+    if (!isInt64Vector(values)) return values
+    const numbers = int64Numbers(values, this.numbers[c])
+    if (!numbers) return values
+    this.numbers[c] = numbers
+    return numbers
   }
 
   end(): Uint8Array[] {

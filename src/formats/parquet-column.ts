@@ -13,7 +13,7 @@ import type {
   Statistics,
 } from 'hyparquet'
 import type { OutputType } from '../types/output.ts'
-import type { Value } from '../types/values.ts'
+import { type ColumnValues, isInt64Vector, type Value } from '../types/values.ts'
 import type { BlockCompressor } from './compress.ts'
 import type { PageBuffer, PageBuffers } from './parquet-buffer.ts'
 import { buildDictionary, type Dictionary } from './parquet-dictionary.ts'
@@ -50,7 +50,7 @@ const INDEXES_PER_PAGE = 1 << 18
  * arrays are used as they are when they hold no NULL) and, per slot, their levels.
  */
 interface Leaves {
-  values: readonly Value[][]
+  values: readonly ColumnValues[]
   count: number
   definition?: Uint8Array
   repetition?: Uint8Array
@@ -58,11 +58,15 @@ interface Leaves {
   slots: number
 }
 
-function flatLeaves(column: LeafColumn, parts: readonly Value[][], rows: number): Leaves {
+function flatLeaves(column: LeafColumn, parts: readonly ColumnValues[], rows: number): Leaves {
   const maxDefinition = column.nullable ? 1 : 0
   let nulls = 0
   if (column.nullable) {
-    for (const part of parts) for (let i = 0; i < part.length; i++) if (part[i] === null) nulls++
+    for (const part of parts) {
+      // An int64 vector holds no NULL.
+      if (isInt64Vector(part)) continue
+      for (let i = 0; i < part.length; i++) if (part[i] === null) nulls++
+    }
   }
   if (nulls === 0) {
     // The common case takes no copy per value; levels of all 1 encode as one RLE run.
@@ -89,7 +93,7 @@ function flatLeaves(column: LeafColumn, parts: readonly Value[][], rows: number)
  * A list's levels: definition 0 (NULL list, nullable only), then empty list, NULL element and
  * element; repetition 0 starts a row.
  */
-function listLeaves(column: LeafColumn, parts: readonly Value[][]): Leaves {
+function listLeaves(column: LeafColumn, parts: readonly ColumnValues[]): Leaves {
   const base = column.nullable ? 1 : 0
   const definition: number[] = []
   const repetition: number[] = []
@@ -152,7 +156,7 @@ function dictionaryWidth(column: LeafColumn): number {
 export function writeColumnChunk(
   out: ByteWriter,
   column: LeafColumn,
-  parts: readonly Value[][],
+  parts: readonly ColumnValues[],
   rows: number,
   codec: ChunkCodec,
   buffers: PageBuffers,
@@ -177,10 +181,27 @@ export function writeColumnChunk(
   let segment = 0
   let inSegment = 0
   let dataPages = 0
+  // With every slot a value of one width, a page's values go in as runs of whole segments.
+  const runWidth = dictionary || count !== slots || repetition ? undefined : encoder.width
   while (slot < slots || dataPages === 0) {
     const firstSlot = slot
     const firstValue = value
-    while (slot < slots) {
+    while (runWidth !== undefined && slot < slots && encoder.size < PAGE_BYTES) {
+      while (inSegment === values[segment].length) {
+        segment++
+        inSegment = 0
+      }
+      // As many as take the page to PAGE_BYTES, as the loop below would.
+      const n = Math.min(
+        values[segment].length - inSegment,
+        Math.ceil((PAGE_BYTES - encoder.size) / runWidth),
+      )
+      encoder.putRange(values[segment], inSegment, inSegment + n)
+      inSegment += n
+      slot += n
+      value += n
+    }
+    while (runWidth === undefined && slot < slots) {
       if (definition === undefined || definition[slot] === maxDefinition) {
         if (!dictionary) {
           while (inSegment === values[segment].length) {

@@ -4,7 +4,7 @@
  * nearly all distinct (ids, timestamps, free text) before anything is built; otherwise the
  * dictionary is kept when it and its bit-packed indexes take at most half of the PLAIN bytes.
  */
-import type { Value } from '../types/values.ts'
+import type { ColumnValues, Value } from '../types/values.ts'
 import { bitWidth } from './parquet-levels.ts'
 
 /** The distinct values of a chunk and, for each value, its entry's index. */
@@ -28,7 +28,7 @@ function key(value: Value): unknown {
  * count their length plus the 4-byte length prefix.
  */
 export function buildDictionary(
-  segments: readonly Value[][],
+  segments: readonly ColumnValues[],
   n: number,
   width: number,
 ): Dictionary | undefined {

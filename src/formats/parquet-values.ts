@@ -5,7 +5,7 @@
  */
 import type { SchemaElement } from 'hyparquet'
 import type { OutputType } from '../types/output.ts'
-import type { Value } from '../types/values.ts'
+import { type ColumnValues, isInt64Vector, type Value } from '../types/values.ts'
 import type { PageBuffer } from './parquet-buffer.ts'
 
 /** Min and max as hyparquet-writer's footer takes them: JS values of the column, or bytes. */
@@ -19,6 +19,10 @@ export interface ValueStatistics {
 export interface PlainEncoder {
   /** Appends a non-null value. */
   put(value: Value): void
+  /** Appends the non-null values `values[from..to)`. */
+  putRange(values: ColumnValues, from: number, to: number): void
+  /** Bytes per value when every value takes the same whole number of bytes. */
+  readonly width: number | undefined
   /** Bytes of the page so far. */
   readonly size: number
   /** The page's bytes, valid until the next `put`; the next page starts empty. */
@@ -30,6 +34,16 @@ export interface PlainEncoder {
 abstract class BufferedEncoder {
   constructor(protected readonly buffer: PageBuffer) {}
 
+  abstract put(value: Value): void
+
+  get width(): number | undefined {
+    return undefined
+  }
+
+  putRange(values: ColumnValues, from: number, to: number): void {
+    for (let i = from; i < to; i++) this.put(values[i])
+  }
+
   get size(): number {
     return this.buffer.length
   }
@@ -40,6 +54,10 @@ abstract class BufferedEncoder {
 }
 
 class Int32Encoder extends BufferedEncoder implements PlainEncoder {
+  override get width(): number {
+    return 4
+  }
+
   private min = Infinity
   private max = -Infinity
 
@@ -75,6 +93,10 @@ abstract class BigIntEncoder extends BufferedEncoder {
 
 /** int64, uint64, time and timestamp (bigint), and decimals up to 18 digits (unscaled bigint). */
 class Int64Encoder extends BigIntEncoder implements PlainEncoder {
+  override get width(): number {
+    return 8
+  }
+
   put(value: Value): void {
     const v = value as bigint
     const b = this.buffer
@@ -84,10 +106,38 @@ class Int64Encoder extends BigIntEncoder implements PlainEncoder {
     b.length += 8
     this.track(v)
   }
+
+  /** An int64 vector's memory is already PLAIN INT64: copied whole, min and max from its words. */
+  override putRange(values: ColumnValues, from: number, to: number): void {
+    if (!isInt64Vector(values)) return super.putRange(values, from, to)
+    const n = to - from
+    if (n <= 0) return
+    const b = this.buffer
+    b.ensure(8 * n)
+    b.bytes.set(new Uint8Array(values.buffer, values.byteOffset + 8 * from, 8 * n), b.length)
+    b.length += 8 * n
+    // Signed high words, then unsigned low words, order int64s as their values do.
+    const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2)
+    let min = from
+    let max = from
+    for (let i = from + 1; i < to; i++) {
+      const high = words[2 * i + 1]
+      const minHigh = words[2 * min + 1]
+      if (high < minHigh || (high === minHigh && words[2 * i] >>> 0 < words[2 * min] >>> 0)) min = i
+      const maxHigh = words[2 * max + 1]
+      if (high > maxHigh || (high === maxHigh && words[2 * i] >>> 0 > words[2 * max] >>> 0)) max = i
+    }
+    this.track(values[min])
+    this.track(values[max])
+  }
 }
 
 /** Decimals up to 9 digits: the unscaled bigint stored as INT32. */
 class Decimal32Encoder extends BigIntEncoder implements PlainEncoder {
+  override get width(): number {
+    return 4
+  }
+
   put(value: Value): void {
     const v = value as bigint
     const b = this.buffer
@@ -100,20 +150,24 @@ class Decimal32Encoder extends BigIntEncoder implements PlainEncoder {
 
 /** Decimals past 18 digits: big-endian two's complement in `width` bytes. */
 class DecimalFixedEncoder extends BigIntEncoder implements PlainEncoder {
-  constructor(buffer: PageBuffer, private readonly width: number) {
+  constructor(buffer: PageBuffer, private readonly bytes: number) {
     super(buffer)
+  }
+
+  override get width(): number {
+    return this.bytes
   }
 
   put(value: Value): void {
     const v = value as bigint
     const b = this.buffer
-    b.ensure(this.width)
+    b.ensure(this.bytes)
     let rest = v
-    for (let i = b.length + this.width - 1; i >= b.length; i--) {
+    for (let i = b.length + this.bytes - 1; i >= b.length; i--) {
       b.bytes[i] = Number(rest & 0xffn)
       rest >>= 8n
     }
-    b.length += this.width
+    b.length += this.bytes
     this.track(v)
   }
 }
@@ -125,6 +179,10 @@ class FloatEncoder extends BufferedEncoder implements PlainEncoder {
 
   constructor(buffer: PageBuffer, private readonly bytes: 4 | 8) {
     super(buffer)
+  }
+
+  override get width(): number {
+    return this.bytes
   }
 
   put(value: Value): void {

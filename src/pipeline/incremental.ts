@@ -45,7 +45,8 @@ function filterRows(batch: ColumnBatch, keep: boolean[]): ColumnBatch {
   if (kept === batch.length) return batch
   return {
     length: kept,
-    columns: batch.columns.map((values) => values.filter((_, i) => keep[i])),
+    // Array's filter takes an int64 vector too, and hands back a plain array.
+    columns: batch.columns.map((values) => Array.prototype.filter.call(values, (_, i) => keep[i]) as Value[]),
     bytes: Math.round(batch.bytes * kept / Math.max(batch.length, 1)),
   }
 }
@@ -68,7 +69,8 @@ export function skipExported(
   const stream = new TransformStream<ColumnBatch, ColumnBatch>({
     transform(batch, controller) {
       const cursor = batch.columns[cursorIndex]
-      const keep = cursor.map((value, row) => {
+      const keep = Array.from({ length: batch.length }, (_, row) => {
+        const value = cursor[row]
         if (value === null || compareValues(value, last) !== 0) return true
         const print = prints.of(rowOf(batch, row))
         const left = counts.get(print) ?? 0

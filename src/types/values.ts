@@ -18,17 +18,74 @@
  * | list<T>                | array of T values (elements may be null)|
  *
  * `null` is NULL in every column.
+ *
+ * A column of a 64-bit integer type (int64, time, timestamp, a decimal's unscaled value) may
+ * instead arrive as a `BigInt64Array` when the batch holds no NULL in it: indexing it gives the
+ * same bigints, and the encoders that know it read its words without a bigint per value.
  */
+
+import type { OutputType } from './output.ts'
 
 /** One value of a column, in the representation the table above gives for its type. */
 export type Value = number | bigint | boolean | string | Uint8Array | Value[] | null
+
+/** The values of one column in a batch: see the table above, and {@link Int64Vector}. */
+export type ColumnValues = Value[] | Int64Vector
+
+/**
+ * A column of int64 values (never uint64: past 2^63 it would read back negative) with no NULL,
+ * stored as the little-endian words Parquet's INT64 takes.
+ */
+export type Int64Vector = BigInt64Array
+
+/** Whether a column of this type may arrive as an {@link Int64Vector}. */
+export function holdsInt64(type: OutputType): boolean {
+  switch (type.kind) {
+    case 'int':
+      return type.bits === 64 && type.signed
+    case 'decimal':
+      return type.precision <= 18
+    case 'time':
+    case 'timestamp':
+      return true
+    default:
+      return false
+  }
+}
+
+/** Whether a column's values are an {@link Int64Vector}. */
+export function isInt64Vector(values: ColumnValues): values is Int64Vector {
+  return values instanceof BigInt64Array
+}
+
+/**
+ * The values of an int64 vector as numbers, into `into` (grown as needed), when every value is
+ * a safe integer; undefined otherwise. The writers that take numbers below 2^53 (CSV) read
+ * these without a bigint per value.
+ */
+export function int64Numbers(values: Int64Vector, into: Float64Array): Float64Array | undefined {
+  const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2)
+  const out = into.length >= values.length ? into : new Float64Array(values.length)
+  for (let i = 0; i < values.length; i++) {
+    const high = words[2 * i + 1]
+    // |value| < 2^52 when the high word is within +-2^20: exact as a double.
+    if (high > 0xfffff || high < -0x100000) return undefined
+    out[i] = high * 4294967296 + (words[2 * i] >>> 0)
+  }
+  return out
+}
+
+// The encoders copy an Int64Vector's memory as Parquet's little-endian INT64.
+if (new Uint8Array(new BigInt64Array([1n]).buffer)[0] !== 1) {
+  throw new Error('rivet needs a little-endian machine')
+}
 
 /** A bounded slice of the result, column by column. */
 export interface ColumnBatch {
   /** Number of rows. */
   readonly length: number
   /** One array per output column, each `length` long. */
-  readonly columns: Value[][]
+  readonly columns: ColumnValues[]
   /** Rough size in bytes, used to size row groups and batches. */
   readonly bytes: number
 }

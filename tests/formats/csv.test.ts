@@ -69,6 +69,44 @@ describe('csv', () => {
     expect(csv(columns, [[[1n]], [[2n]]], 'gzip')).toBe('id\r\n1\r\n2\r\n')
   })
 
+  test('int64 vectors write the bytes their bigints write, safe or not', () => {
+    const columns = [
+      column('i', { kind: 'int', bits: 64, signed: true }),
+      column('d', { kind: 'decimal', precision: 18, scale: 4 }),
+      column('t', { kind: 'time' }),
+      column('ts', { kind: 'timestamp', utc: true }),
+    ]
+    const safe = 2n ** 52n - 1n
+    const batches: bigint[][][] = [
+      // Within 2^52: written from numbers.
+      [
+        [-safe, -1n, 0n, 4294967295n, 4294967296n, safe],
+        [-safe, -10001n, 5n, 123456789n, 4294967296n, safe],
+        [0n, 1n, 59_999_999n, 3_600_000_000n, 45_296_789_012n, 86_400_000_000n],
+        [-safe, -1n, 0n, 1_700_000_000_123_456n, 4294967296n, safe],
+      ],
+      // Past it (one value is enough): the vector is read as bigints.
+      [
+        [-(2n ** 63n), safe + 1n, 0n, 1n, -1n, 2n ** 63n - 1n],
+        [-(10n ** 18n) + 1n, 2n ** 53n + 1n, 0n, 1n, -1n, 10n ** 18n - 1n],
+        [0n, 1n, 59_999_999n, 3_600_000_000n, 45_296_789_012n, 86_400_000_000n],
+        [-(2n ** 62n), 2n ** 53n + 1n, 0n, 1n, -1n, 2n ** 62n],
+      ],
+    ]
+    const asVectors = batches.map((batch) => batch.map((values) => BigInt64Array.from(values)))
+    const encoder = csvFormat('none').create(columns)
+    const parts = [
+      ...asVectors.flatMap((batch) => encoder.write({ length: batch[0].length, columns: batch, bytes: 0 })),
+      ...encoder.end(),
+    ]
+    const text = new TextDecoder().decode(Buffer.concat(parts))
+    expect(text).toBe(csv(columns, batches))
+    expect(text).toContain(
+      '\r\n-4503599627370495,-450359962737.0495,00:00:00.000000,1827-04-16T00:06:12.629505Z\r\n',
+    )
+    expect(text).toContain('\r\n-9223372036854775808,-99999999999999.9999,')
+  })
+
   test('every type in one row: what textFormatter gives, quoted only where text may need it', () => {
     const types: OutputType[] = [
       { kind: 'int', bits: 64, signed: true },

@@ -242,6 +242,97 @@ describe('Parquet column encoder', () => {
     })
   }
 
+  test('int64 vectors: copied whole across pages, min and max from their words, next to arrays', async () => {
+    const n = 300_000
+    const next = random(11)
+    const edges = [
+      -(2n ** 63n),
+      2n ** 63n - 1n,
+      -1n,
+      0n,
+      2n ** 32n - 1n,
+      2n ** 32n,
+      -(2n ** 32n),
+      -(2n ** 32n) - 1n,
+    ]
+    const wide = (i: number) =>
+      i < edges.length ? edges[i] : BigInt(Math.floor((next() - 0.5) * 2 ** 52)) * BigInt(1 + (i % 3000))
+    const columns = [
+      column('i', { kind: 'int', bits: 64, signed: true }),
+      column('ts', { kind: 'timestamp', utc: false }),
+      column('d12', { kind: 'decimal', precision: 12, scale: 2 }),
+      column('d9', { kind: 'decimal', precision: 9, scale: 3 }),
+      column('few', { kind: 'int', bits: 64, signed: true }),
+      // One high word for all: min and max are decided by the low words, compared unsigned.
+      column('low', { kind: 'int', bits: 64, signed: true }),
+    ]
+    const data: Value[][] = [
+      // The extremes come late, in a later page than the first.
+      Array.from({ length: n }, (_, i) => wide((i + 5) % n)),
+      Array.from({ length: n }, (_, i) => i === 200_001 ? null : BigInt(i) * 1_000_001n - 10n ** 12n),
+      Array.from({ length: n }, (_, i) => BigInt(i % 1_000_003) * -7n + 3_000_000n),
+      Array.from({ length: n }, (_, i) => BigInt((i * 37) % 999_999_999) - 400_000_000n),
+      Array.from({ length: n }, (_, i) => BigInt(i % 5) - 2n),
+      Array.from({ length: n }, (_, i) => (BigInt(i) * 2654435761n + 12345n) % 4294967296n),
+    ]
+    const encoder = parquetFormat('zstd', { rows: n }).create(columns)
+    const chunks: Uint8Array[] = []
+    const step = 7001
+    let vectors = 0
+    for (let from = 0; from < n; from += step) {
+      const slice = data.map((d) => d.slice(from, Math.min(n, from + step)))
+      // As the PostgreSQL reader hands them over: a vector unless the batch holds a NULL.
+      const batch = slice.map((values) => {
+        if (values.includes(null)) return values
+        vectors++
+        return BigInt64Array.from(values as bigint[])
+      })
+      chunks.push(...encoder.write({ length: slice[0].length, columns: batch, bytes: 0 }))
+    }
+    chunks.push(...encoder.end())
+    expect(vectors).toBe(6 * Math.ceil(n / step) - 1)
+    const path = join(dir, `f${files++}.parquet`)
+    writeFileSync(path, Buffer.concat(chunks))
+
+    const { metadata, rows } = await readWithHyparquet(path)
+    expect(metadata.row_groups.length).toBe(1)
+    const chunksMeta = metadata.row_groups[0].columns.map((c) => c.meta_data!)
+    expect(chunksMeta[0].encoding_stats?.[0].count).toBeGreaterThanOrEqual(3)
+    expect(chunksMeta[4].encodings).toContain('RLE_DICTIONARY')
+    for (let c = 0; c < columns.length; c++) {
+      const present = data[c].filter((v) => v !== null) as bigint[]
+      const min = present.reduce((a, b) => a < b ? a : b)
+      const max = present.reduce((a, b) => a > b ? a : b)
+      const stats = chunksMeta[c].statistics!
+      // As hyparquet reads statistics: timestamps as Dates, decimals as numbers.
+      const type = columns[c].type
+      const read = (v: bigint) =>
+        type.kind === 'timestamp'
+          ? new Date(Number(v / 1000n))
+          : type.kind === 'decimal'
+          ? Number(v) / 10 ** type.scale
+          : v
+      expect([c, stats.min_value, stats.max_value, stats.null_count])
+        .toEqual([c, read(min), read(max), BigInt(data[c].length - present.length)])
+    }
+    expect(rows.map((r) => r.i)).toEqual(data[0])
+    expect(rows.map((r) => r.few)).toEqual(data[4])
+    const [d] = await duck(
+      `select sum(i::hugeint)::text si, count(ts) cts, sum(epoch_us(ts))::text sts, sum(d12)::text s12, sum(d9)::text s9 from read_parquet('${path}')`,
+    )
+    const total = (c: number) => (data[c].filter((v) => v !== null) as bigint[]).reduce((a, b) => a + b, 0n)
+    const decimal = (v: bigint, scale: number) =>
+      (v < 0n ? '-' : '') +
+      (v < 0n ? -v : v).toString().padStart(scale + 1, '0').replace(new RegExp(`(\\d{${scale}})$`), '.$1')
+    expect(d).toEqual({
+      si: total(0).toString(),
+      cts: String(n - 1),
+      sts: total(1).toString(),
+      s12: decimal(total(2), 2),
+      s9: decimal(total(3), 3),
+    })
+  })
+
   test('min and max: UTF-8 byte order for text, -0 and +0 for floats, NULLs counted', async () => {
     // U+FF5E sorts before U+1F600 in UTF-8 (code point) order but after it in UTF-16 units.
     const texts: Value[] = ['\uff5e', '\u{1f600}', 'a', null, 'Z']

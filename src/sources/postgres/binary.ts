@@ -8,8 +8,8 @@
 import type { Converter } from '../../types/convert.ts'
 import { civilFromDays } from '../../types/temporal.ts'
 import { type Column, typeName } from '../../types/output.ts'
-import type { Value } from '../../types/values.ts'
-import { numericUnscaled } from './numeric.ts'
+import { holdsInt64, type Value } from '../../types/values.ts'
+import { numericSafeUnscaled, numericUnscaled } from './numeric.ts'
 import { describePgColumn, PG_OID, type PgColumnInfo } from './types.ts'
 
 /** Decodes one non-NULL field of `length` bytes at `at` (offsets into `view`'s whole buffer). */
@@ -113,16 +113,84 @@ function timestampDecoder(utc: boolean, text: Converter): FieldDecoder {
   }
 }
 
+/** Whether a column is read in binary: its output type is the one rivet maps its type to. */
+function readsBinary(info: PgColumnInfo, column: Column): boolean {
+  const mapped = describePgColumn(info).type
+  return mapped !== undefined && typeName(mapped) === typeName(column.type)
+}
+
 /**
  * The binary decoder for a column, or undefined when it must be read as text: the type has no
  * decoder here, or the column's output type was overridden. `text` converts PostgreSQL's text of
  * a value (used for the values the decoder refuses).
  */
 export function binaryDecoder(info: PgColumnInfo, column: Column, text: Converter): FieldDecoder | undefined {
-  const mapped = describePgColumn(info).type
-  if (!mapped || typeName(mapped) !== typeName(column.type)) return undefined
+  if (!readsBinary(info, column)) return undefined
   // An enum's binary form is its label.
   if (info.category === 'E') return decodeText
   if (info.category === 'A') return undefined
   return decoders[info.oid]?.(column, text)
+}
+
+/**
+ * Decodes a non-NULL field of an int64 column into `words`, the low and high int32 of each row
+ * (an Int64Vector's memory), at `row`. False when the value needs the column's
+ * {@link FieldDecoder} (infinities, values past the fast range); nothing is written then.
+ */
+export type Int64FieldDecoder = (view: DataView, at: number, words: Int32Array, row: number) => boolean
+
+const TWO_32 = 4294967296
+
+function setWords(words: Int32Array, row: number, value: number): void {
+  // An Int32Array keeps a number modulo 2^32: the low word of a safe integer.
+  words[2 * row] = value
+  words[2 * row + 1] = Math.floor(value / TWO_32)
+}
+
+const copyWords: Int64FieldDecoder = (view, at, words, row) => {
+  words[2 * row] = view.getInt32(at + 4)
+  words[2 * row + 1] = view.getInt32(at)
+  return true
+}
+
+const PG_EPOCH_MICROS_NUMBER = Number(PG_EPOCH_MICROS)
+
+// Within 2^51 microseconds (71,000 years) of 2000 the shift to 1970 is exact in a double;
+// infinity and everything further go through the FieldDecoder.
+const timestampWords: Int64FieldDecoder = (view, at, words, row) => {
+  const high = view.getInt32(at)
+  if (high >= 0x80000 || high < -0x80000) return false
+  setWords(words, row, high * TWO_32 + view.getUint32(at + 4) + PG_EPOCH_MICROS_NUMBER)
+  return true
+}
+
+const int64Decoders: Record<number, (column: Column) => Int64FieldDecoder> = {
+  20: () => copyWords,
+  1083: () => copyWords,
+  [PG_OID.money]: () => copyWords,
+  26: () => (view, at, words, row) => {
+    words[2 * row] = view.getUint32(at)
+    words[2 * row + 1] = 0
+    return true
+  },
+  1114: () => timestampWords,
+  1184: () => timestampWords,
+  1700: (column) => {
+    const { precision, scale } = column.type as { precision: number; scale: number }
+    return (view, at, words, row) => {
+      const unscaled = numericSafeUnscaled(view, at, precision, scale)
+      if (unscaled === undefined) return false
+      setWords(words, row, unscaled)
+      return true
+    }
+  },
+}
+
+/**
+ * The decoder of a column read in binary into an int64 vector (see src/types/values.ts), or
+ * undefined when its values go into an array.
+ */
+export function int64Decoder(info: PgColumnInfo, column: Column): Int64FieldDecoder | undefined {
+  if (!holdsInt64(column.type) || !readsBinary(info, column) || info.category === 'A') return undefined
+  return int64Decoders[info.oid]?.(column)
 }

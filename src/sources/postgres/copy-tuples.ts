@@ -1,14 +1,15 @@
 /**
  * The tuples of `COPY ... TO STDOUT (FORMAT binary)` turned into {@link ColumnBatch}es. Chunks
  * may split a tuple anywhere; the unfinished end waits for the next chunk. Each field goes
- * through its column's {@link FieldDecoder} once.
+ * through its column's {@link FieldDecoder} once, or for an int64 column into the batch's
+ * int64 vector (no bigint per value) until a NULL turns the column into an array.
  */
 import { sourceError } from '../../errors.ts'
 import type { Column } from '../../types/output.ts'
-import type { ColumnBatch, Value } from '../../types/values.ts'
+import type { ColumnBatch, ColumnValues, Value } from '../../types/values.ts'
 import { nullError, valueError } from '../batch.ts'
 import type { BatchLimits } from '../source.ts'
-import type { FieldDecoder } from './binary.ts'
+import type { FieldDecoder, Int64FieldDecoder } from './binary.ts'
 
 const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00] // PGCOPY\n\377\r\n\0
 const HEADER_BYTES = SIGNATURE.length + 8
@@ -22,16 +23,33 @@ export class CopyTupleReader {
   private view!: DataView
   private bytes!: Uint8Array
   private columnsData: Value[][]
+  /** Per column, the batch's int64 vector while it holds every row so far, and its words. */
+  private vectors: (BigInt64Array | undefined)[] = []
+  private words: Int32Array[] = []
   private rows = 0
   private size = 0
 
   constructor(
     private readonly columns: Column[],
     private readonly decoders: FieldDecoder[],
+    /** Per column, the decoder into an int64 vector, if the column has one. */
+    private readonly int64: (Int64FieldDecoder | undefined)[],
     private readonly limits: BatchLimits,
     private readonly onBatch: (batch: ColumnBatch) => void,
   ) {
     this.columnsData = columns.map(() => [])
+    this.startVectors()
+  }
+
+  private startVectors(): void {
+    this.vectors = this.int64.map((decoder) => decoder && new BigInt64Array(this.limits.rows))
+    this.words = this.vectors.map((vector) => vector ? new Int32Array(vector.buffer) : new Int32Array(0))
+  }
+
+  /** Moves a column's vector into its array, for a value the vector cannot hold. */
+  private toArray(c: number): void {
+    this.columnsData[c] = Array.from(this.vectors[c]!.subarray(0, this.rows))
+    this.vectors[c] = undefined
   }
 
   /** Whether the trailer has arrived: every tuple has been read. */
@@ -77,8 +95,12 @@ export class CopyTupleReader {
   /** Hands over the rows read since the last batch, if any. */
   flush(): void {
     if (this.rows === 0) return
-    const batch = { length: this.rows, columns: this.columnsData, bytes: this.size }
+    const columns: ColumnValues[] = this.columnsData.map((values, c) =>
+      this.vectors[c]?.subarray(0, this.rows) ?? values
+    )
+    const batch = { length: this.rows, columns, bytes: this.size }
     this.columnsData = this.columns.map(() => [])
+    this.startVectors()
     this.rows = 0
     this.size = 0
     this.onBatch(batch)
@@ -110,15 +132,22 @@ export class CopyTupleReader {
   }
 
   private readTuple(at: number): void {
-    const { view, bytes, decoders, columnsData } = this
+    const { view, bytes, decoders, columnsData, vectors, rows } = this
     let pos = at
     for (let c = 0; c < decoders.length; c++) {
       const length = view.getInt32(pos)
       pos += 4
+      const vector = vectors[c]
       if (length < 0) {
         if (!this.columns[c].nullable) throw nullError(this.columns[c])
+        if (vector) this.toArray(c)
         columnsData[c].push(null)
         this.size += 1
+        continue
+      }
+      if (vector && this.int64[c]!(view, pos, this.words[c], rows)) {
+        this.size += length + 4
+        pos += length
         continue
       }
       let value: Value
@@ -127,7 +156,12 @@ export class CopyTupleReader {
       } catch (error) {
         throw valueError(this.columns[c], error)
       }
-      columnsData[c].push(value)
+      // A vector would wrap a bigint past int64.
+      if (vector && typeof value === 'bigint' && BigInt.asIntN(64, value) === value) vector[rows] = value
+      else {
+        if (vector) this.toArray(c)
+        columnsData[c].push(value)
+      }
       this.size += length + 4
       pos += length
     }

@@ -12,7 +12,7 @@ import { garbagePacer } from '../batch.ts'
 import type { BatchLimits } from '../source.ts'
 import { CopyTupleReader } from './copy-tuples.ts'
 import type { Column } from '../../types/output.ts'
-import type { FieldDecoder } from './binary.ts'
+import type { FieldDecoder, Int64FieldDecoder } from './binary.ts'
 import { pgError } from './errors.ts'
 
 /** A quoted SQL string literal; only valid with standard_conforming_strings on (no backslashes). */
@@ -41,6 +41,8 @@ export function copyStatement(query: string, asText: boolean[]): string {
 export interface CopyPlan {
   statement: string
   decoders: FieldDecoder[]
+  /** Per field, its decoder into an int64 vector, for the columns that have one. */
+  int64: (Int64FieldDecoder | undefined)[]
 }
 
 /** What {@link copyBatches} needs to run one COPY. */
@@ -103,7 +105,7 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
       fallback = read.fallback().getReader()
       return
     }
-    const reader = new CopyTupleReader(read.columns, plan.decoders, read.limits, onBatch)
+    const reader = new CopyTupleReader(read.columns, plan.decoders, plan.int64, read.limits, onBatch)
     const [backend] = await read.sql.unsafe('select pg_backend_pid() as pid')
     pid = Number(backend.pid)
     const query = read.sql.unsafe(plan.statement)

@@ -14,6 +14,37 @@ function bigTen(exponent: number): bigint {
   return bigPow10[exponent] ??= 10n ** BigInt(exponent)
 }
 
+/**
+ * The unscaled value of a binary numeric at `scale` as a number, when it is a safe integer the
+ * column holds; undefined for everything else, which {@link numericUnscaled} decides.
+ */
+export function numericSafeUnscaled(
+  view: DataView,
+  at: number,
+  precision: number,
+  scale: number,
+): number | undefined {
+  const ndigits = view.getInt16(at)
+  const sign = view.getUint16(at + 4)
+  if (sign !== 0 && sign !== NUMERIC_NEG) return undefined
+  // Decimal exponent of the last digit group in the unscaled value.
+  const exponent = 4 * (view.getInt16(at + 2) - ndigits + 1) + scale
+  let acc = 0
+  for (let i = 0; i < ndigits; i++) acc = acc * 10000 + view.getInt16(at + 8 + 2 * i)
+  // Number arithmetic is exact below 2^53; the rest takes the bigint path.
+  if (acc > MAX_SAFE || exponent <= -pow10.length || exponent >= pow10.length) return undefined
+  if (exponent >= 0) {
+    acc *= pow10[exponent]
+    if (acc > MAX_SAFE) return undefined
+  } else {
+    const divisor = pow10[-exponent]
+    if (acc % divisor !== 0) return undefined
+    acc /= divisor
+  }
+  if (precision <= 15 && acc >= pow10[precision]) return undefined
+  return sign === NUMERIC_NEG ? -acc : acc
+}
+
 /** The unscaled value of a binary numeric at `scale`, or its text when it does not fit exactly. */
 export function numericUnscaled(
   view: DataView,
@@ -21,32 +52,11 @@ export function numericUnscaled(
   precision: number,
   scale: number,
 ): bigint | string {
-  const ndigits = view.getInt16(at)
-  const weight = view.getInt16(at + 2)
+  const safe = numericSafeUnscaled(view, at, precision, scale)
+  if (safe !== undefined) return BigInt(safe)
   const sign = view.getUint16(at + 4)
   if (sign !== 0 && sign !== NUMERIC_NEG) return numericText(view, at)
-  // Decimal exponent of the last digit group in the unscaled value.
-  const exponent = 4 * (weight - ndigits + 1) + scale
-  let acc = 0
-  for (let i = 0; i < ndigits; i++) acc = acc * 10000 + view.getInt16(at + 8 + 2 * i)
-  let unscaled: bigint
-  if (acc <= MAX_SAFE && exponent > -pow10.length && exponent < pow10.length) {
-    // Number arithmetic is exact below 2^53; larger values take the bigint path.
-    if (exponent >= 0) {
-      const scaled = acc * pow10[exponent]
-      if (scaled > MAX_SAFE) return bigUnscaled(view, at, precision, exponent)
-      acc = scaled
-    } else {
-      const divisor = pow10[-exponent]
-      if (acc % divisor !== 0) return numericText(view, at)
-      acc /= divisor
-    }
-    if (precision <= 15 && acc >= pow10[precision]) return numericText(view, at)
-    unscaled = BigInt(acc)
-  } else {
-    return bigUnscaled(view, at, precision, exponent)
-  }
-  return sign === NUMERIC_NEG ? -unscaled : unscaled
+  return bigUnscaled(view, at, precision, 4 * (view.getInt16(at + 2) - view.getInt16(at) + 1) + scale)
 }
 
 function bigUnscaled(view: DataView, at: number, precision: number, exponent: number): bigint | string {

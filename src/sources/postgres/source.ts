@@ -21,7 +21,7 @@ import {
   type SqlDialect,
 } from '../source.ts'
 import { parsePgArray } from './array.ts'
-import { binaryDecoder, textFieldDecoder } from './binary.ts'
+import { binaryDecoder, int64Decoder, textFieldDecoder } from './binary.ts'
 import { copyBatches, type CopyPlan, copyStatement, pgLiteral } from './copy.ts'
 import { pgError } from './errors.ts'
 import { describePgColumn, PG_OID, type PgColumnInfo } from './types.ts'
@@ -258,6 +258,7 @@ export class PostgresSource implements Source {
     return {
       statement: copyStatement(inlined.sql, binary.map((decoder) => !decoder)),
       decoders: binary.map((decoder, i) => decoder ?? textFieldDecoder(converters[i])),
+      int64: request.columns.map((column, i) => int64Decoder(infos[i], column)),
     }
   }
 

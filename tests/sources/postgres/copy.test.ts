@@ -12,7 +12,7 @@ import { narrowQuery, type ReadRequest } from '../../../src/sources/source.ts'
 import type { BatchLimits } from '../../../src/sources/source.ts'
 import { PostgresSource } from '../../../src/sources/postgres/source.ts'
 import { CopyTupleReader } from '../../../src/sources/postgres/copy-tuples.ts'
-import { binaryDecoder } from '../../../src/sources/postgres/binary.ts'
+import { binaryDecoder, int64Decoder } from '../../../src/sources/postgres/binary.ts'
 import { columnConverter } from '../../../src/sources/batch.ts'
 import type { Column } from '../../../src/types/output.ts'
 import { daysFromCivil } from '../../../src/types/temporal.ts'
@@ -176,18 +176,28 @@ describe('binary COPY read', () => {
       const whole = new Uint8Array(Buffer.concat(parts))
       const expected = rows(await collect(source.read(req, LIMITS)))
       const oids = [23, 1700, 25, 1184]
+      const infos = req.columns.map((column, i) => ({
+        name: column.name,
+        oid: oids[i],
+        formatted: column.sourceType,
+        category: '',
+        nullable: true,
+      }))
       const decoders = req.columns.map((column, i) =>
-        binaryDecoder(
-          { name: column.name, oid: oids[i], formatted: column.sourceType, category: '', nullable: true },
-          column,
-          columnConverter(column),
-        )!
+        binaryDecoder(infos[i], column, columnConverter(column))!
       )
+      const int64 = req.columns.map((column, i) => int64Decoder(infos[i], column))
+      expect(int64.map(Boolean)).toEqual([false, false, false, true])
       for (const size of [1, 2, 7, 64, whole.length]) {
         const batches: ColumnBatch[] = []
-        const reader = new CopyTupleReader(req.columns, decoders, { rows: 7, bytes: 1 << 20 }, (batch) => {
-          batches.push(batch)
-        })
+        const limits = { rows: 7, bytes: 1 << 20 }
+        const reader = new CopyTupleReader(
+          req.columns,
+          decoders,
+          int64,
+          limits,
+          (batch) => batches.push(batch),
+        )
         // Each chunk is a copy, so nothing can lean on the previous chunk's buffer.
         for (let at = 0; at < whole.length; at += size) reader.push(whole.slice(at, at + size))
         reader.flush()
@@ -198,6 +208,29 @@ describe('binary COPY read', () => {
     } finally {
       await sql.end()
     }
+  })
+
+  test('int64 columns come as vectors, and as arrays in a batch with a NULL', async () => {
+    // Rows 1-7 and 15-21 have no NULL; row 10 has one in each column, after rows the vectors took.
+    const query = `select id::int8 as id8,
+        case when id = 10 then null else tz end as tz,
+        (case when id = 10 then null else n12 end)::numeric(12,2) as n12,
+        case when id = 10 then null else ts end as ts
+      from ${SCHEMA}.edges where id between 1 and 21 order by id`
+    const req = await request(query)
+    const batches = await collect(source.read(req, { rows: 7, bytes: 1 << 20 }))
+    expect(batches.map((b) => b.columns.map((c) => c instanceof BigInt64Array))).toEqual([
+      [true, true, true, true],
+      [true, false, false, false],
+      [true, true, true, true],
+    ])
+    expect(rows(batches)).toEqual(rows(await collect(readCursor(req))))
+    const second = batches[1].columns[1] as Value[]
+    expect(second[2]).toBe(null)
+    // Microseconds from 1970 past 2^53 (the year 1 BC) go into the vector from the bigint path.
+    expect(rows(batches)[0][3]).toBe(-62167219200000000n + 5n * 86400000000n + 3000007n)
+    // id 9: 1969-12-31 23:59:59.999999 UTC + (9 - 1500) * (17 days + 1 microsecond).
+    expect(rows(batches)[8][1]).toBe(-1n - 1491n * (17n * 86400000000n + 1n))
   })
 
   test('range bounds go in as literals: quotes are kept, backslashes use the cursor', async () => {
