@@ -5,6 +5,7 @@
  * value the fast path refuses (NaN, infinity, out of range) is handed to the text converter as
  * PostgreSQL's own text, so it fails or passes exactly as it does on the text path.
  */
+import { Buffer } from 'node:buffer'
 import type { Converter } from '../../types/convert.ts'
 import { civilFromDays } from '../../types/temporal.ts'
 import { type Column, typeName } from '../../types/output.ts'
@@ -12,14 +13,26 @@ import { holdsInt64, type Value } from '../../types/values.ts'
 import { numericSafeUnscaled, numericUnscaled } from './numeric.ts'
 import { describePgColumn, PG_OID, type PgColumnInfo } from './types.ts'
 
-/** Decodes one non-NULL field of `length` bytes at `at` (offsets into `view`'s whole buffer). */
-export type FieldDecoder = (view: DataView, bytes: Uint8Array, at: number, length: number) => Value
+/**
+ * Decodes one non-NULL field of `length` bytes at `at` (offsets into `view`'s whole buffer,
+ * which `bytes` covers too).
+ */
+export type FieldDecoder = (view: DataView, bytes: Buffer, at: number, length: number) => Value
 
-const utf8 = new TextDecoder()
+type Utf8Slicing = Buffer & { utf8Slice?(start: number, end: number): string }
 
-/** UTF-8 text of a field; PostgreSQL sends text types in the client encoding, UTF-8. */
-export const decodeText: FieldDecoder = (_view, bytes, at, length) =>
-  utf8.decode(bytes.subarray(at, at + length))
+// Node's, Bun's and Deno's Buffers have utf8Slice (what toString calls after checking its
+// arguments): 2 to 3x faster than TextDecoder on a subarray for short text, with no subarray.
+const utf8Slice: (bytes: Buffer, start: number, end: number) => string =
+  typeof (Buffer.prototype as Utf8Slicing).utf8Slice === 'function'
+    ? (bytes, start, end) => (bytes as Utf8Slicing).utf8Slice!(start, end)
+    : (bytes, start, end) => bytes.toString('utf8', start, end)
+
+/**
+ * UTF-8 text of a field; PostgreSQL sends text types in the client encoding, UTF-8. Invalid
+ * bytes become U+FFFD, as TextDecoder's do.
+ */
+export const decodeText: FieldDecoder = (_view, bytes, at, length) => utf8Slice(bytes, at, at + length)
 
 /** A decoder for a field sent as text: its UTF-8 through the column's text converter. */
 export function textFieldDecoder(convert: Converter): FieldDecoder {
@@ -89,8 +102,9 @@ const decoders: Record<number, Maker> = {
     if (bytes[at] !== 1) throw new RangeError(`jsonb version ${bytes[at]} is not known`)
     return decodeText(view, bytes, at + 1, length - 1)
   },
-  [PG_OID.bytea]: () => (_view, bytes, at, length) => bytes.slice(at, at + length),
-  2950: () => (_view, bytes, at) => bytes.slice(at, at + 16),
+  // Copies: a Buffer's slice would share the socket's memory.
+  [PG_OID.bytea]: () => (_view, bytes, at, length) => new Uint8Array(bytes.subarray(at, at + length)),
+  2950: () => (_view, bytes, at) => new Uint8Array(bytes.subarray(at, at + 16)),
   1082: (_column, text) => (view, _bytes, at) => {
     const days = view.getInt32(at)
     // int32 min and max are -infinity and infinity.

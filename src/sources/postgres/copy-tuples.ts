@@ -4,6 +4,7 @@
  * through its column's {@link FieldDecoder} once, or for an int64 column into the batch's
  * int64 vector (no bigint per value) until a NULL turns the column into an array.
  */
+import { Buffer } from 'node:buffer'
 import { sourceError } from '../../errors.ts'
 import type { Column } from '../../types/output.ts'
 import type { ColumnBatch, ColumnValues, Value } from '../../types/values.ts'
@@ -21,7 +22,7 @@ export class CopyTupleReader {
   private ended = false
   private buffer: ArrayBufferLike | undefined
   private view!: DataView
-  private bytes!: Uint8Array
+  private bytes!: Buffer
   private columnsData: Value[][]
   /** Per column, the batch's int64 vector while it holds every row so far, and its words. */
   private vectors: (BigInt64Array | undefined)[] = []
@@ -70,13 +71,13 @@ export class CopyTupleReader {
       // One view per socket buffer: the chunks of one read share it.
       this.buffer = data.buffer
       this.view = new DataView(data.buffer)
-      this.bytes = new Uint8Array(data.buffer)
+      this.bytes = Buffer.from(data.buffer)
     }
     const end = data.byteOffset + data.length
     let pos = data.byteOffset
     if (!this.headerRead) {
       if (end - pos < HEADER_BYTES) {
-        this.carry = data.slice()
+        this.carry = new Uint8Array(data)
         return
       }
       this.readHeader(pos)
@@ -89,7 +90,8 @@ export class CopyTupleReader {
       if (!this.ended) this.readTuple(pos + 2)
       pos = next
     }
-    if (pos < end && !this.ended) this.carry = this.bytes.slice(pos, end)
+    // A copy: a Buffer's slice would share the socket's memory.
+    if (pos < end && !this.ended) this.carry = new Uint8Array(this.bytes.subarray(pos, end))
   }
 
   /** Hands over the rows read since the last batch, if any. */
