@@ -1,6 +1,6 @@
 /**
- * rivet: export tables and queries from PostgreSQL and SQLite (more engines to come) to Parquet
- * or CSV. Run as a CLI (`bun mod.ts run -c rivet.yaml`, `deno run -A mod.ts ...`) or import the
+ * rivet: export tables and queries from PostgreSQL, MySQL/MariaDB, SQL Server and SQLite to
+ * Parquet or CSV on local disk, S3, GCS or Azure Blob Storage. Run as a CLI (`bun mod.ts run -c rivet.yaml`, `deno run -A mod.ts ...`) or import the
  * pieces below to build on them.
  *
  * @module
