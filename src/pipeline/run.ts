@@ -27,8 +27,12 @@ import { exportPlace, findRuns } from './runs.ts'
 import { openStateStore } from './state-place.ts'
 import { type CursorState, emptyState, type ExportState, type LoadedState, type StateStore } from './state.ts'
 
-/** Rows and bytes per batch pulled from the source. */
-export const BATCH_LIMITS = { rows: 10_000, bytes: 8 * 1024 * 1024 }
+/**
+ * Rows and bytes per batch pulled from the source. 2 MB rather than 8 keeps wide rows' batches
+ * (and their CSV bytes) small: wide_text to CSV peaked at 146 instead of 204 MB RSS. Narrow rows
+ * reach 10,000 rows first, at about 1 MB.
+ */
+export const BATCH_LIMITS = { rows: 10_000, bytes: 2 * 1024 * 1024 }
 
 /** What one export run did, as `--json` reports it. */
 export interface ExportResult {

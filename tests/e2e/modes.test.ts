@@ -204,12 +204,14 @@ async function chunksCommitted(stateFile: string, count: number): Promise<void> 
 }
 
 describe('chunked', () => {
+  // 1 KB rows: enough work per chunk that a run is still going when the tests below kill it
+  // (with 256-byte rows a whole run sometimes ended between two polls of its checkpoint).
   beforeAll(async () => {
     await pgExec(`
       drop table if exists rivet_chunked;
       create table rivet_chunked (id bigint primary key, day date, payload text);
       insert into rivet_chunked
-        select i, date '2026-01-01' + (i % 300), repeat(md5(i::text), 8) from generate_series(1, 300000) i;
+        select i, date '2026-01-01' + (i % 300), repeat(md5(i::text), 32) from generate_series(1, 300000) i;
       insert into rivet_chunked values (1000000000000, null, 'far'), (1000000000001, null, 'far');
     `)
   })
