@@ -1,7 +1,7 @@
 /**
  * What the object-store clients share about HTTP: typed failures (an error answer vs. no answer
- * at all), which of them are worth retrying, encoding an object name into a URL path, and the
- * Content-MD5 that lets a store reject a corrupted body.
+ * at all), which of them are worth retrying, sending a large body without a copy of it, encoding
+ * an object name into a URL path, and the Content-MD5 that lets a store reject a corrupted body.
  */
 import { createHash } from 'node:crypto'
 
@@ -37,15 +37,46 @@ export class NetworkError extends Error {
   }
 }
 
-/** `fetch` with a byte body, and a request that got no answer thrown as a {@link NetworkError}. */
+/**
+ * Bun's fetch copies a byte body whole before sending it, so an upload part would be in memory
+ * twice (measured: 16-35 MB more RSS per 16 MB part in flight). Given as a stream of slices with
+ * its Content-Length, the body is read as the socket drains instead. Deno's fetch sends any
+ * stream chunked, without a length, which object stores refuse: Deno gets the bytes.
+ */
+const STREAM_BODIES = Boolean((globalThis as { Bun?: unknown }).Bun)
+const BODY_SLICE = 256 * 1024
+
+/** A stream of `bytes` in slices, each read only when the one before has been taken. */
+function sliced(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let at = 0
+  return new ReadableStream({
+    pull(controller) {
+      controller.enqueue(bytes.subarray(at, at + BODY_SLICE))
+      at += BODY_SLICE
+      if (at >= bytes.length) controller.close()
+    },
+  })
+}
+
+/**
+ * `fetch` with a byte (or text) body, and a request that got no answer thrown as a
+ * {@link NetworkError}.
+ */
 export async function fetchOrThrow(
   operation: string,
   url: string,
-  init: Omit<RequestInit, 'body'> & { body?: Uint8Array },
+  init: Omit<RequestInit, 'body'> & { body?: Uint8Array | string },
 ): Promise<Response> {
+  let request = init as RequestInit
+  const body = init.body
+  if (STREAM_BODIES && body instanceof Uint8Array && body.length > BODY_SLICE) {
+    const headers = new Headers(init.headers)
+    headers.set('content-length', String(body.length))
+    request = { ...init, headers, body: sliced(body) }
+  }
   try {
     // TypeScript's DOM types reject a Uint8Array over a SharedArrayBuffer; ours never are.
-    return await fetch(url, init as RequestInit)
+    return await fetch(url, request)
   } catch (error) {
     throw new NetworkError(operation, { cause: error })
   }

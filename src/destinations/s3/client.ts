@@ -5,7 +5,7 @@
  */
 import { AwsClient } from 'aws4fetch'
 import type { AwsCredentials, CredentialProvider } from '../../auth/credentials.ts'
-import { encodePath, NetworkError, StoreError, xmlTag } from '../http.ts'
+import { encodePath, fetchOrThrow, StoreError, xmlTag } from '../http.ts'
 
 /** Where the bucket is and how to address it. */
 export interface S3Location {
@@ -49,17 +49,15 @@ export class S3Client {
       service: 's3',
       region: this.location.region,
     })
-    const signed = await signer.sign(this.url(key, request.query), {
+    // aws4fetch signs S3 requests with UNSIGNED-PAYLOAD, so the body takes no part in the
+    // signature (the signed Content-MD5 guards its bytes); given the body, it would build a
+    // Request holding a copy of it.
+    const signed = await signer.sign(this.url(key, request.query), { method, headers: request.headers })
+    const response = await fetchOrThrow(operation, signed.url, {
       method,
-      headers: request.headers,
-      body: request.body as BodyInit | undefined,
+      headers: signed.headers,
+      body: request.body,
     })
-    let response: Response
-    try {
-      response = await fetch(signed)
-    } catch (error) {
-      throw new NetworkError(operation, { cause: error })
-    }
     if (response.ok && method !== 'POST') return response
     const text = await response.text()
     if (response.ok && !text.includes('<Error>')) {
