@@ -1,7 +1,7 @@
 /**
  * Parquet page headers in Thrift's compact protocol. Only the fields rivet writes: the page
- * type and sizes, and the dictionary or data page (v2) header. The file footer is written by
- * hyparquet-writer.
+ * type and sizes, and the dictionary or data page (v2) header. The file footer is
+ * parquet-footer.ts's.
  */
 import type { PageBuffer } from './parquet-buffer.ts'
 import { writeVarint } from './parquet-levels.ts'

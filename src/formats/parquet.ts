@@ -1,11 +1,12 @@
 /**
  * Parquet, one row group at a time. Each output type gets an explicit schema element (physical
  * type, converted type for old readers, logical type for new ones), so nothing is inferred from
- * values. rivet encodes the column chunks itself, straight from the batches (parquet-column.ts);
- * hyparquet-writer writes the footer. Row groups close at a byte or row target; their bytes are
- * handed on at once and the write buffer is reused, so a file is never held whole.
+ * values. rivet encodes the column chunks itself, straight from the batches (parquet-column.ts),
+ * and the footer as it goes (parquet-footer.ts). Row groups close at a byte or row target; their
+ * bytes are handed on at once and the write buffer is reused, so a file is never held whole.
  */
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
+import { ByteWriter } from 'hyparquet-writer'
+import { snappyCompress } from 'hyparquet-writer/src/snappy.js'
 import type { CompressionCodec, SchemaElement } from 'hyparquet'
 import { VERSION } from '../version.ts'
 import type { Column, OutputType } from '../types/output.ts'
@@ -14,6 +15,7 @@ import { type BlockCompressor, gzip, zstd } from './compress.ts'
 import type { Format, FormatEncoder } from './format.ts'
 import { pageBuffers } from './parquet-buffer.ts'
 import { type ChunkCodec, type LeafColumn, writeColumnChunk } from './parquet-column.ts'
+import { FooterWriter } from './parquet-footer.ts'
 
 /** Parquet compression choices. */
 export type ParquetCompression = 'zstd' | 'snappy' | 'gzip' | 'none'
@@ -123,10 +125,6 @@ class ChunkingWriter extends ByteWriter {
     this.index = 0
   }
 
-  override finish(): void {
-    this.flush()
-  }
-
   take(): Uint8Array[] {
     const out = this.chunks
     this.chunks = []
@@ -152,10 +150,21 @@ function leafColumns(columns: Column[]): LeafColumn[] {
   })
 }
 
+// "PAR1", at both ends of the file.
+const MAGIC = 0x31524150
+
+const compressors: Partial<Record<CompressionCodec, BlockCompressor>> = {
+  ZSTD: zstd,
+  GZIP: gzip,
+  SNAPPY: snappyCompress,
+  UNCOMPRESSED: (input) => input,
+}
+
 class ParquetEncoder implements FormatEncoder {
   private readonly writer = new ChunkingWriter(1 << 20)
-  private readonly parquet: ParquetWriter
+  private readonly footer: FooterWriter
   private readonly leaves: LeafColumn[]
+  private readonly elements: SchemaElement[]
   private readonly codec: ChunkCodec
   private readonly buffers = pageBuffers()
   private batches: ColumnBatch[] = []
@@ -163,21 +172,11 @@ class ParquetEncoder implements FormatEncoder {
   private bytes = 0
 
   constructor(columns: Column[], codec: CompressionCodec, private readonly target: RowGroupTarget) {
-    // hyparquet-writer writes the magic and the footer; rivet writes the row groups.
-    this.parquet = new ParquetWriter({
-      writer: this.writer,
-      schema: parquetSchema(columns),
-      codec,
-      createdBy: `rivet ${VERSION}`,
-    })
+    this.footer = new FooterWriter(parquetSchema(columns), `rivet ${VERSION}`)
     this.leaves = leafColumns(columns)
-    const compressors: Partial<Record<CompressionCodec, BlockCompressor>> = {
-      ZSTD: zstd,
-      GZIP: gzip,
-      SNAPPY: this.parquet.compressors.SNAPPY,
-      UNCOMPRESSED: (input) => input,
-    }
+    this.elements = this.leaves.map((leaf) => ({ name: leaf.path.at(-1)!, ...leaf.element }))
     this.codec = { name: codec, compress: compressors[codec]! }
+    this.writer.appendUint32(MAGIC)
   }
 
   get atBoundary(): boolean {
@@ -196,7 +195,9 @@ class ParquetEncoder implements FormatEncoder {
 
   end(): Uint8Array[] {
     if (this.rows > 0) this.writeRowGroup()
-    this.parquet.finish()
+    this.footer.write(this.writer)
+    this.writer.appendUint32(MAGIC)
+    this.writer.flush()
     return this.writer.take()
   }
 
@@ -214,13 +215,13 @@ class ParquetEncoder implements FormatEncoder {
     )
     let uncompressed = 0n
     for (const chunk of columns) uncompressed += chunk.meta_data!.total_uncompressed_size
-    this.parquet.row_groups.push({
+    this.footer.add({
       columns,
-      total_byte_size: uncompressed,
-      num_rows: BigInt(this.rows),
-      total_compressed_size: BigInt(this.writer.offset - start),
+      elements: this.elements,
+      numRows: BigInt(this.rows),
+      totalByteSize: uncompressed,
+      totalCompressedSize: BigInt(this.writer.offset - start),
     })
-    this.parquet.num_rows += BigInt(this.rows)
     this.writer.flush()
     this.batches = []
     this.rows = 0
