@@ -112,8 +112,9 @@ class CsvEncoder implements FormatEncoder {
     if (out.length === 0) return []
     const bytes = out.buffer.subarray(0, out.length)
     out.length = 0
-    // The compressors copy their input; uncompressed bytes must not share the reused buffer.
-    return [this.compress ? this.compress(bytes) : new Uint8Array(bytes)]
+    // Handed over without a copy (see FormatEncoder): a fresh megabyte per batch cost ~10% of a
+    // CSV export in page faults. The next batch reuses the buffer.
+    return [this.compress ? this.compress(bytes) : bytes]
   }
 }
 

@@ -7,9 +7,13 @@ import type { ColumnBatch } from '../types/values.ts'
 
 /** Encodes the rows of one output file. */
 export interface FormatEncoder {
-  /** Encodes a batch; returns bytes ready to write (possibly none while a row group fills). */
+  /**
+   * Encodes a batch; returns bytes ready to write (possibly none while a row group fills). They
+   * may be the encoder's own reused buffer: valid until the next `write` or `end`, so a caller
+   * that keeps them copies them.
+   */
   write(batch: ColumnBatch): Uint8Array[]
-  /** Ends the file (last row group, footer); returns the remaining bytes. */
+  /** Ends the file (last row group, footer); returns the remaining bytes, valid as `write`'s. */
   end(): Uint8Array[]
   /** True when everything encoded so far has been returned, so the file could end here. */
   readonly atBoundary: boolean

@@ -15,7 +15,10 @@ const column = (name: string, type: OutputType) => ({ name, type }) as Column
 function csv(columns: Column[], batches: Value[][][], compression: 'none' | 'gzip' = 'none'): string {
   const encoder = csvFormat(compression).create(columns)
   const parts = [
-    ...batches.flatMap((rows) => encoder.write({ length: rows[0]?.length ?? 0, columns: rows, bytes: 0 })),
+    // Copies: the encoder's bytes are valid only until its next write.
+    ...batches.flatMap((rows) =>
+      encoder.write({ length: rows[0]?.length ?? 0, columns: rows, bytes: 0 }).map((b) => new Uint8Array(b))
+    ),
     ...encoder.end(),
   ]
   const bytes = Buffer.concat(parts.map((p) => compression === 'gzip' ? gunzipSync(p) : p))
@@ -96,7 +99,9 @@ describe('csv', () => {
     const asVectors = batches.map((batch) => batch.map((values) => BigInt64Array.from(values)))
     const encoder = csvFormat('none').create(columns)
     const parts = [
-      ...asVectors.flatMap((batch) => encoder.write({ length: batch[0].length, columns: batch, bytes: 0 })),
+      ...asVectors.flatMap((batch) =>
+        encoder.write({ length: batch[0].length, columns: batch, bytes: 0 }).map((b) => new Uint8Array(b))
+      ),
       ...encoder.end(),
     ]
     const text = new TextDecoder().decode(Buffer.concat(parts))
