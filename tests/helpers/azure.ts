@@ -113,6 +113,11 @@ export async function getBlob(container: string, name: string, start?: number): 
 }
 
 /** Writes a blob whole, replacing what is there (to corrupt a part behind rivet's back). */
+/** Deletes a blob. */
+export async function deleteBlob(container: string, name: string): Promise<void> {
+  await service.getContainerClient(container).deleteBlob(name)
+}
+
 export async function putBlob(container: string, name: string, bytes: Uint8Array): Promise<void> {
   await service.getContainerClient(container).getBlockBlobClient(name).uploadData(bytes)
 }

@@ -38,6 +38,11 @@ export async function getObject(bucket: string, name: string, start?: number): P
 }
 
 /** Writes an object whole, replacing what is there (to corrupt a part behind rivet's back). */
+/** Deletes an object (the fake server holds objects in memory). */
+export async function deleteObject(bucket: string, name: string): Promise<void> {
+  await storage.bucket(bucket).file(name).delete()
+}
+
 export async function putObject(bucket: string, name: string, bytes: Uint8Array): Promise<void> {
   await storage.bucket(bucket).file(name).save(Buffer.from(bytes), { resumable: false })
 }

@@ -4,6 +4,7 @@
  */
 import {
   CreateBucketCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -61,6 +62,11 @@ export async function putObject(bucket: string, key: string, body: Uint8Array): 
 }
 
 /** An object's ETag (a multipart object's ends in `-<parts>`). */
+/** Deletes an object (the 1 GB tests' objects would fill a disk over repeated runs). */
+export async function deleteObject(bucket: string, key: string): Promise<void> {
+  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }))
+}
+
 export async function etag(bucket: string, key: string): Promise<string> {
   return (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag ?? ''
 }
