@@ -118,6 +118,35 @@ function putInteger(out: ByteSink, v: number | bigint): void {
   else out.ascii(String(v))
 }
 
+// Below 2^45 the doubles are less than 0.01 apart. So when `v` is the double nearest some k/100,
+// no decimal with fewer digits reads back as `v`, and String(v), the shortest that does, is k/100.
+const CENTS_BELOW = 2 ** 45
+
+/**
+ * Writes a float that is a whole number of hundredths (prices, amounts) as String(v) would,
+ * without the string; false for any other value, zeros included (String(-0) drops the sign).
+ */
+function putCents(out: ByteSink, v: number): boolean {
+  if (v === 0 || !(v > -CENTS_BELOW && v < CENTS_BELOW)) return false
+  let k = Math.round(v * 100)
+  if (k / 100 !== v) return false
+  const buffer = out.room(20)
+  let pos = out.length
+  if (k < 0) {
+    buffer[pos++] = 45 // -
+    k = -k
+  }
+  const cents = k % 100
+  pos = putSafeInteger(buffer, pos, (k - cents) / 100)
+  if (cents !== 0) {
+    buffer[pos++] = 46 // .
+    buffer[pos++] = 48 + ((cents / 10) | 0)
+    if (cents % 10 !== 0) buffer[pos++] = 48 + (cents % 10)
+  }
+  out.length = pos
+  return true
+}
+
 /** Decimals with a fractional part: formatDecimal(v, scale). */
 function decimalWriter(scale: number): ValueWriter {
   const text = textFormatter({ kind: 'decimal', precision: 0, scale })
@@ -250,9 +279,14 @@ export function asciiWriter(type: OutputType): ValueWriter | undefined {
       return putInteger
     case 'decimal':
       return type.scale === 0 ? putInteger : decimalWriter(type.scale)
-    case 'float':
-    case 'bool': {
+    case 'float': {
       // Shortest round-trip float text is the engine's String(); the string is only copied.
+      const text = textFormatter(type)
+      return (out, v: number) => {
+        if (!putCents(out, v)) out.ascii(text(v))
+      }
+    }
+    case 'bool': {
       const text = textFormatter(type)
       return (out, v) => out.ascii(text(v))
     }

@@ -177,6 +177,42 @@ describe('random values match textFormatter', () => {
     expectSameText({ kind: 'float', bits: 64 }, [...bits, ...scaled])
   })
 
+  test('floats of whole hundredths (written without a string), up to and past 2^45', () => {
+    const cents = Array.from({ length: count }, () => {
+      const k = Math.floor((next() - 0.5) * 2 ** (1 + next() * 53))
+      return k / 100
+    })
+    // Around the bound, where neighbouring doubles come closer than 0.01 apart and back.
+    const edge = Array.from(
+      { length: count / 5 },
+      () => (2 ** 45 + (next() - 0.5) * 2 ** 12) * (next() < 0.5 ? -1 : 1),
+    )
+    const near = edge.map((v) => Math.round(v * 100) / 100)
+    // One ulp off a hundredth: no longer k/100, so String() decides.
+    const off = cents.slice(0, count / 5).map((v) => v + (v === 0 ? 5e-324 : Math.abs(v) * 2 ** -52))
+    const small = [
+      0.01,
+      -0.01,
+      0.1,
+      0.05,
+      0.5,
+      1,
+      -1,
+      100,
+      1.1,
+      10.01,
+      99.99,
+      0.07,
+      0.29,
+      1.005,
+      4.35,
+      1e13,
+      -2.675,
+    ]
+    expectSameText({ kind: 'float', bits: 64 }, [...cents, ...edge, ...near, ...off, ...small])
+    expectSameText({ kind: 'float', bits: 32 }, [Math.fround(0.1), 0.1, 2.5, -0.3, 16777217, 3.4e38])
+  })
+
   test('dates, times and timestamps, near now and anywhere in int64', () => {
     const dates = Array.from({ length: count }, () => Math.floor((next() - 0.5) * 2 ** (1 + next() * 31)))
     expectSameText({ kind: 'date' }, dates)
