@@ -32,13 +32,10 @@ export interface PlainEncoder {
 }
 
 abstract class BufferedEncoder {
-  constructor(protected readonly buffer: PageBuffer) {}
+  /** `width`: bytes per value when they all take the same, as the physical type says. */
+  constructor(protected readonly buffer: PageBuffer, readonly width: number | undefined = undefined) {}
 
   abstract put(value: Value): void
-
-  get width(): number | undefined {
-    return undefined
-  }
 
   putRange(values: ColumnValues, from: number, to: number): void {
     for (let i = from; i < to; i++) this.put(values[i])
@@ -54,10 +51,6 @@ abstract class BufferedEncoder {
 }
 
 class Int32Encoder extends BufferedEncoder implements PlainEncoder {
-  override get width(): number {
-    return 4
-  }
-
   private min = Infinity
   private max = -Infinity
 
@@ -93,10 +86,6 @@ abstract class BigIntEncoder extends BufferedEncoder {
 
 /** int64, uint64, time and timestamp (bigint), and decimals up to 18 digits (unscaled bigint). */
 class Int64Encoder extends BigIntEncoder implements PlainEncoder {
-  override get width(): number {
-    return 8
-  }
-
   put(value: Value): void {
     const v = value as bigint
     const b = this.buffer
@@ -134,10 +123,6 @@ class Int64Encoder extends BigIntEncoder implements PlainEncoder {
 
 /** Decimals up to 9 digits: the unscaled bigint stored as INT32. */
 class Decimal32Encoder extends BigIntEncoder implements PlainEncoder {
-  override get width(): number {
-    return 4
-  }
-
   put(value: Value): void {
     const v = value as bigint
     const b = this.buffer
@@ -150,24 +135,17 @@ class Decimal32Encoder extends BigIntEncoder implements PlainEncoder {
 
 /** Decimals past 18 digits: big-endian two's complement in `width` bytes. */
 class DecimalFixedEncoder extends BigIntEncoder implements PlainEncoder {
-  constructor(buffer: PageBuffer, private readonly bytes: number) {
-    super(buffer)
-  }
-
-  override get width(): number {
-    return this.bytes
-  }
-
   put(value: Value): void {
     const v = value as bigint
     const b = this.buffer
-    b.ensure(this.bytes)
+    const width = this.width as number
+    b.ensure(width)
     let rest = v
-    for (let i = b.length + this.bytes - 1; i >= b.length; i--) {
+    for (let i = b.length + width - 1; i >= b.length; i--) {
       b.bytes[i] = Number(rest & 0xffn)
       rest >>= 8n
     }
-    b.length += this.bytes
+    b.length += width
     this.track(v)
   }
 }
@@ -177,21 +155,13 @@ class FloatEncoder extends BufferedEncoder implements PlainEncoder {
   private max = -Infinity
   private nan = 0
 
-  constructor(buffer: PageBuffer, private readonly bytes: 4 | 8) {
-    super(buffer)
-  }
-
-  override get width(): number {
-    return this.bytes
-  }
-
   put(value: Value): void {
     const v = value as number
     const b = this.buffer
     b.ensure(8)
-    if (this.bytes === 4) b.view.setFloat32(b.length, v, true)
+    if (this.width === 4) b.view.setFloat32(b.length, v, true)
     else b.view.setFloat64(b.length, v, true)
-    b.length += this.bytes
+    b.length += this.width as number
     if (v !== v) this.nan++
     else {
       if (v < this.min) this.min = v
@@ -323,9 +293,9 @@ export function plainEncoder(
 ): PlainEncoder {
   switch (element.type) {
     case 'INT32':
-      return type.kind === 'decimal' ? new Decimal32Encoder(buffer) : new Int32Encoder(buffer)
+      return type.kind === 'decimal' ? new Decimal32Encoder(buffer, 4) : new Int32Encoder(buffer, 4)
     case 'INT64':
-      return new Int64Encoder(buffer)
+      return new Int64Encoder(buffer, 8)
     case 'FLOAT':
       return new FloatEncoder(buffer, 4)
     case 'DOUBLE':
