@@ -147,22 +147,19 @@ export class CopyTupleReader {
         this.size += 1
         continue
       }
-      if (vector && this.int64[c]!(view, pos, this.words[c], rows)) {
-        this.size += length + 4
-        pos += length
-        continue
-      }
-      let value: Value
-      try {
-        value = decoders[c](view, bytes, pos, length)
-      } catch (error) {
-        throw valueError(this.columns[c], error)
-      }
-      // A vector would wrap a bigint past int64.
-      if (vector && typeof value === 'bigint' && BigInt.asIntN(64, value) === value) vector[rows] = value
-      else {
-        if (vector) this.toArray(c)
-        columnsData[c].push(value)
+      if (!vector || !this.int64[c]!(view, pos, this.words[c], rows)) {
+        let value: Value
+        try {
+          value = decoders[c](view, bytes, pos, length)
+        } catch (error) {
+          throw valueError(this.columns[c], error)
+        }
+        // A vector would wrap a bigint past int64.
+        if (vector && typeof value === 'bigint' && BigInt.asIntN(64, value) === value) vector[rows] = value
+        else {
+          if (vector) this.toArray(c)
+          columnsData[c].push(value)
+        }
       }
       this.size += length + 4
       pos += length
