@@ -46,7 +46,7 @@ function putField(out: ByteSink, text: string): void {
 }
 
 /** The writer of one non-null value of a column's type as a CSV field. */
-function fieldWriter(type: OutputType): ValueWriter {
+export function csvFieldWriter(type: OutputType): ValueWriter {
   // ASCII text never needs quoting, so it goes in as it is.
   const ascii = asciiWriter(type)
   if (ascii) return ascii
@@ -64,7 +64,7 @@ class CsvEncoder implements FormatEncoder {
   private readonly numbers: Float64Array[]
 
   constructor(columns: Column[], private readonly compress: BlockCompressor | undefined) {
-    this.writers = columns.map((c) => fieldWriter(c.type))
+    this.writers = columns.map((c) => csvFieldWriter(c.type))
     this.numbers = columns.map(() => new Float64Array(0))
     this.header = columns.map((c) => field(c.name)).join(',') + '\r\n'
   }
@@ -72,6 +72,11 @@ class CsvEncoder implements FormatEncoder {
   write(batch: ColumnBatch): Uint8Array[] {
     const out = this.out
     if (this.header !== undefined) out.utf8(this.header)
+    if (batch.csv) {
+      out.room(batch.csv.length).set(batch.csv, out.length)
+      out.length += batch.csv.length
+      return this.emit()
+    }
     const { length } = batch
     const columns = batch.columns.map((values, c) => this.readable(values, c))
     const width = columns.length

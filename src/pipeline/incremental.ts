@@ -112,6 +112,8 @@ export class CursorTracker {
     }
   }
 
+  readonly readsValues = true
+
   /** Takes note of a batch about to be written. */
   observe(batch: ColumnBatch): void {
     const cursor = batch.columns[this.cursorIndex]

@@ -75,6 +75,11 @@ export class QualityObserver {
     })
   }
 
+  /** Whether a rule looks at values; row counts need none. */
+  get readsValues(): boolean {
+    return this.nullCounts.length > 0 || this.uniques.length > 0
+  }
+
   /** Takes in one batch of the run's rows. */
   observe(batch: ColumnBatch): void {
     this.rows += batch.length

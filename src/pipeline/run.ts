@@ -89,6 +89,13 @@ async function checkCredentialExpiry(destination: Destination, logger: Logger): 
   }
 }
 
+/** Something that sees every batch before it is written. */
+export interface BatchObserver {
+  observe(batch: ColumnBatch): void
+  /** Whether it reads the batch's values, not only its row count. */
+  readonly readsValues: boolean
+}
+
 /** What every slice of a run writes with: the destination, the part names, the running totals. */
 export class RunWriter {
   /** Rows and bytes of every slice so far, for progress. */
@@ -101,8 +108,8 @@ export class RunWriter {
     private readonly runId: string,
     /** The number of the next part: parts are numbered across the slices of a run. */
     public nextPart: number,
-    /** Sees every batch before it is written (cursor tracking, quality rules). */
-    private readonly observers: ((batch: ColumnBatch) => void)[] = [],
+    /** See every batch before it is written (cursor tracking, quality rules). */
+    private readonly observers: BatchObserver[] = [],
   ) {}
 
   /**
@@ -121,12 +128,15 @@ export class RunWriter {
       this.plan,
       (_index, ext) => `${this.plan.name}-${this.runId}-${String(this.nextPart++).padStart(5, '0')}.${ext}`,
     )
-    const rows = source.read({ query: this.plan.query, columns: this.plan.columns, range }, BATCH_LIMITS)
+    // CSV that nothing else reads may come as the source's own CSV records.
+    const csv = this.plan.formatName === 'csv' && !filter && !this.exp.partition_by &&
+      !this.observers.some((o) => o.readsValues)
+    const rows = source.read({ query: this.plan.query, columns: this.plan.columns, range, csv }, BATCH_LIMITS)
     try {
       await (filter ? rows.pipeThrough(filter) : rows).pipeTo(
         new WritableStream({
           write: async (batch) => {
-            for (const observe of this.observers) observe(batch)
+            for (const observer of this.observers) observer.observe(batch)
             const before = { ...sink.totals }
             await sink.write(batch)
             this.totals.rows += sink.totals.rows - before.rows
@@ -258,9 +268,9 @@ export async function runExport(
   await checkCredentialExpiry(destination, logger)
   await destination.check()
 
-  const observers: ((batch: ColumnBatch) => void)[] = []
+  const observers: BatchObserver[] = []
   const quality = qualityObserver(exp, plan.columns)
-  if (quality) observers.push((batch) => quality.observe(batch))
+  if (quality) observers.push(quality)
   const writer = new RunWriter(destination, exp, plan, runId, resuming ? checkpoint!.next_part : 0, observers)
   const estimate = await source.estimateRows(plan.query).catch(() => undefined)
   const stopProgress = showProgress(exp.name, writer.totals, estimate)
@@ -279,7 +289,7 @@ export async function runExport(
       const index = plan.columns.indexOf(rangeColumn!)
       const previous = state.cursor
       const tracker = new CursorTracker(plan.columns, index, previous)
-      observers.push((batch) => tracker.observe(batch))
+      observers.push(tracker)
       const skip = previous ? skipExported(plan.columns, index, previous) : undefined
       read = previous ? { column: rangeColumn!, from: previous.value } : undefined
       parts = await writer.slice(source, read, signal, skip?.stream)

@@ -30,6 +30,12 @@ export interface ReadRequest {
   columns: Column[]
   /** Reads only this slice of the query's rows. */
   range?: ColumnRange
+  /**
+   * The reader only writes the rows as CSV and looks at no value: a source may send batches of
+   * CSV records (`ColumnBatch.csv`) instead, when its database writes them faster. Sources
+   * without such a path ignore it.
+   */
+  csv?: boolean
 }
 
 /** How an engine spells the few pieces of SQL the pipeline composes around a user's query. */

@@ -88,4 +88,9 @@ export interface ColumnBatch {
   readonly columns: ColumnValues[]
   /** Rough size in bytes, used to size row groups and batches. */
   readonly bytes: number
+  /**
+   * The rows already as rivet's CSV records (see src/formats/csv.ts), with `columns` empty: what
+   * a source may send instead of values to a reader that asked for them (`ReadRequest.csv`).
+   */
+  readonly csv?: Uint8Array
 }

@@ -21,35 +21,57 @@ export function pgLiteral(text: string): string {
 }
 
 /**
- * The COPY statement for a query. Columns flagged in `asText` are read as their text; the query
- * then becomes a derived table whose columns are renamed by position, so duplicate or odd
- * names do not matter. The newlines keep a trailing `--` comment from eating the parenthesis.
+ * `COPY` of a query to stdout in a format. With a select list, the query becomes a derived table
+ * `q` whose columns are renamed by position (`q.c1`, `q.c2`, ...), so duplicate or odd names do
+ * not matter. The newlines keep a trailing `--` comment from eating the parenthesis.
  */
-export function copyStatement(query: string, asText: boolean[]): string {
-  if (!asText.some(Boolean)) return `copy (\n${query}\n) to stdout (format binary)`
-  const names = asText.map((_, i) => `c${i + 1}`)
-  // num_nulls looks at the value itself: `row(null) is null` would be true for a composite.
-  const select = names.map((name, i) =>
-    asText[i] ? `case when num_nulls(q.${name}) = 1 then null else format('%s', q.${name}) end` : `q.${name}`
-  )
+export function copyStatement(query: string, format: 'binary' | 'csv', select?: string[]): string {
+  if (!select) return `copy (\n${query}\n) to stdout (format ${format})`
+  const names = select.map((_, i) => `c${i + 1}`)
   return `copy (select ${select.join(', ')} from (\n${query}\n) as q(${
     names.join(', ')
-  })) to stdout (format binary)`
+  })) to stdout (format ${format})`
 }
 
-/** The statement of one COPY and the decoder of each of its fields. */
+/** The select list of a binary COPY that reads the columns flagged in `asText` as their text. */
+export function textColumns(asText: boolean[]): string[] | undefined {
+  if (!asText.some(Boolean)) return undefined
+  // num_nulls looks at the value itself: `row(null) is null` would be true for a composite.
+  return asText.map((text, i) =>
+    text ? `case when num_nulls(q.c${i + 1}) = 1 then null else format('%s', q.c${i + 1}) end` : `q.c${i + 1}`
+  )
+}
+
+/** Turns the data of one COPY, chunk by chunk, into batches. */
+export interface CopyReader {
+  /** Reads what a chunk completes; throws on a value that cannot be stored. */
+  push(chunk: Uint8Array): void
+  /** Hands over the rows read since the last batch, if any. */
+  flush(): void
+  /** Whether the data read so far ends where a COPY may end. */
+  readonly complete: boolean
+}
+
+/** The statement of one COPY and the reader of its data. */
 export interface CopyPlan {
   statement: string
-  decoders: FieldDecoder[]
-  /** Per field, its decoder into an int64 vector, for the columns that have one. */
-  int64: (Int64FieldDecoder | undefined)[]
+  reader(onBatch: (batch: ColumnBatch) => void): CopyReader
+}
+
+/** The plan of a binary COPY: the decoder of each field. */
+export function binaryCopyPlan(
+  statement: string,
+  columns: Column[],
+  decoders: FieldDecoder[],
+  int64: (Int64FieldDecoder | undefined)[],
+  limits: BatchLimits,
+): CopyPlan {
+  return { statement, reader: (onBatch) => new CopyTupleReader(columns, decoders, int64, limits, onBatch) }
 }
 
 /** What {@link copyBatches} needs to run one COPY. */
 export interface CopyRead {
   sql: postgres.Sql<Record<string, never>>
-  columns: Column[]
-  limits: BatchLimits
   target: string
   /** Plans the COPY when the stream is first read; undefined when COPY cannot read the query. */
   plan: () => Promise<CopyPlan | undefined>
@@ -105,7 +127,7 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
       fallback = read.fallback().getReader()
       return
     }
-    const reader = new CopyTupleReader(read.columns, plan.decoders, plan.int64, read.limits, onBatch)
+    const reader = plan.reader(onBatch)
     const [backend] = await read.sql.unsafe('select pg_backend_pid() as pid')
     pid = Number(backend.pid)
     const query = read.sql.unsafe(plan.statement)

@@ -22,7 +22,8 @@ import {
 } from '../source.ts'
 import { parsePgArray } from './array.ts'
 import { binaryDecoder, int64Decoder, textFieldDecoder } from './binary.ts'
-import { copyBatches, type CopyPlan, copyStatement, pgLiteral } from './copy.ts'
+import { binaryCopyPlan, copyBatches, type CopyPlan, copyStatement, pgLiteral, textColumns } from './copy.ts'
+import { csvFieldPlans, CsvRecordReader } from './copy-csv.ts'
 import { pgError } from './errors.ts'
 import { describePgColumn, PG_OID, type PgColumnInfo } from './types.ts'
 
@@ -125,6 +126,7 @@ export class PostgresSource implements Source {
   private readonly infos = new Map<string, PgColumnInfo[]>()
   /** Queries that read a whole table, whose columns' NOT NULL holds for every row returned. */
   private readonly tableQueries = new Set<string>()
+  private serverVersion: number | undefined
 
   constructor(private readonly conn: ServerConnection) {
     this.target = conn.target
@@ -228,10 +230,8 @@ export class PostgresSource implements Source {
     const narrowed = narrowQuery(request.query, request.range, this.dialect)
     return copyBatches({
       sql: this.sql,
-      columns: request.columns,
-      limits,
       target: this.target,
-      plan: () => this.copyPlan(request, narrowed),
+      plan: () => this.copyPlan(request, narrowed, limits),
       fallback: () => this.readCursor(narrowed, request, limits),
       cancelBackend: (pid) => this.cancelBackend(pid),
     })
@@ -242,7 +242,11 @@ export class PostgresSource implements Source {
    * column types come from the catalog (cached per query), so a connection opened only to read
    * (a parallel chunk) describes the query first.
    */
-  private async copyPlan(request: ReadRequest, narrowed: Narrowed): Promise<CopyPlan | undefined> {
+  private async copyPlan(
+    request: ReadRequest,
+    narrowed: Narrowed,
+    limits: BatchLimits,
+  ): Promise<CopyPlan | undefined> {
     const infos = await this.columnInfos(request.query)
     // COPY binds no parameters, so the range's bounds go in as literals, which need no backslash.
     if (infos.length !== request.columns.length || narrowed.params.some((p) => p.includes('\\'))) {
@@ -254,12 +258,27 @@ export class PostgresSource implements Source {
     })
     const prepares = this.prepares(request)
     const converters = request.columns.map((column, i) => columnConverter(column, prepares[i]))
-    const binary = request.columns.map((column, i) => binaryDecoder(infos[i], column, converters[i]))
-    return {
-      statement: copyStatement(inlined.sql, binary.map((decoder) => !decoder)),
-      decoders: binary.map((decoder, i) => decoder ?? textFieldDecoder(converters[i])),
-      int64: request.columns.map((column, i) => int64Decoder(infos[i], column)),
+    if (request.csv) {
+      const fields = csvFieldPlans(infos, request.columns, converters, await this.floatsShortest())
+      return {
+        statement: copyStatement(inlined.sql, 'csv'),
+        reader: (onBatch) => new CsvRecordReader(fields, limits, onBatch),
+      }
     }
+    const binary = request.columns.map((column, i) => binaryDecoder(infos[i], column, converters[i]))
+    return binaryCopyPlan(
+      copyStatement(inlined.sql, 'binary', textColumns(binary.map((decoder) => !decoder))),
+      request.columns,
+      binary.map((decoder, i) => decoder ?? textFieldDecoder(converters[i])),
+      request.columns.map((column, i) => int64Decoder(infos[i], column)),
+      limits,
+    )
+  }
+
+  /** Whether the server writes floats as shortest round-trip text: PostgreSQL 12 and later. */
+  private async floatsShortest(): Promise<boolean> {
+    this.serverVersion ??= Number((await this.sql.unsafe('show server_version_num'))[0].server_version_num)
+    return this.serverVersion >= 120000
   }
 
   private async cancelBackend(pid: number): Promise<void> {

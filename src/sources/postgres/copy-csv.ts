@@ -1,0 +1,330 @@
+/**
+ * Reading a query with `COPY (query) TO STDOUT (FORMAT csv)` when the pipeline only writes CSV:
+ * PostgreSQL's CSV is already rivet's for most types (the same quoting, NULL as an empty field
+ * and the empty string as `""`), so most fields are copied as they arrive. The rest are
+ * rewritten here, field by field: `t`/`f` as `true`/`false`, timestamps with `T`, six fraction
+ * digits and `Z`, floats PostgreSQL writes with an exponent, `\x` off bytea. A value outside
+ * those shapes (infinity, BC dates, NaN, arrays, overridden columns) goes through the column's
+ * text converter and rivet's CSV writer, exactly as on the decode path, errors included.
+ */
+import { Buffer } from 'node:buffer'
+import { sourceError } from '../../errors.ts'
+import { ByteSink } from '../../formats/ascii.ts'
+import { csvFieldWriter } from '../../formats/csv.ts'
+import type { Converter } from '../../types/convert.ts'
+import { type Column, typeName } from '../../types/output.ts'
+import type { ColumnBatch } from '../../types/values.ts'
+import { nullError, valueError } from '../batch.ts'
+import type { BatchLimits } from '../source.ts'
+import type { CopyReader } from './copy.ts'
+import { describePgColumn, PG_OID, type PgColumnInfo } from './types.ts'
+
+const COMMA = 44
+const QUOTE = 34
+const CR = 13
+const LF = 10
+const SPACE = 32
+const DOT = 46
+const ZERO = 48
+const LOWER_E = 101
+const UPPER_I = 73
+const UPPER_N = 78
+const MINUS = 45
+const T = 84
+const Z = 90
+
+/**
+ * Writes one non-NULL field, bytes `start` to `end` of `row` (quotes included), as rivet's CSV
+ * field. Returns false when the field is not in the shape it rewrites: the caller then converts
+ * it the slow way.
+ */
+type FieldRewriter = (row: Uint8Array, start: number, end: number, out: ByteSink) => boolean
+
+/** Copied as it is: PostgreSQL's CSV of these values is rivet's. */
+const PASS = 'pass'
+
+function copyBytes(row: Uint8Array, start: number, end: number, out: ByteSink): void {
+  const n = end - start
+  const buffer = out.room(n)
+  let o = out.length
+  // Short fields by hand: cheaper than a subarray and a native copy.
+  if (n < 32) { for (let i = start; i < end; i++) buffer[o++] = row[i] }
+  else buffer.set(row.subarray(start, end), o)
+  out.length += n
+}
+
+function ascii(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0))
+}
+const TRUE = ascii('true')
+const FALSE = ascii('false')
+const EMPTY = ascii('""')
+const LOWER_T = 116
+const LOWER_F = 102
+
+function putBytes(bytes: Uint8Array, out: ByteSink): void {
+  out.room(bytes.length).set(bytes, out.length)
+  out.length += bytes.length
+}
+
+const rewriteBool: FieldRewriter = (row, start, end, out) => {
+  if (end - start !== 1 || (row[start] !== LOWER_T && row[start] !== LOWER_F)) return false
+  putBytes(row[start] === LOWER_T ? TRUE : FALSE, out)
+  return true
+}
+
+/**
+ * PostgreSQL 12+ writes floats as shortest round-trip text, as JavaScript does, but for exponents.
+ * A real's shortest digits (at most 9) are also its value's in rivet, which holds a real as the
+ * double nearest those digits.
+ */
+const rewriteFloat: FieldRewriter = (row, start, end, out) => {
+  for (let i = start; i < end; i++) if (row[i] === LOWER_E) return false
+  copyBytes(row, start, end, out)
+  return true
+}
+
+/** NaN and the infinities fail or pass as the converter says; the digits are exact as they come. */
+const rewriteNumeric: FieldRewriter = (row, start, end, out) => {
+  const first = row[start] === MINUS ? row[start + 1] : row[start]
+  if (first === UPPER_N || first === UPPER_I) return false
+  copyBytes(row, start, end, out)
+  return true
+}
+
+const rewriteDate: FieldRewriter = (row, start, end, out) => {
+  // `YYYY-MM-DD`: years 1 to 9999 (BC, five-digit years and infinity are longer or shorter).
+  if (end - start !== 10) return false
+  copyBytes(row, start, end, out)
+  return true
+}
+
+const rewriteBytea: FieldRewriter = (row, start, end, out) => {
+  // bytea_output is hex: `\x` and lowercase hex digits, rivet's text without the prefix. No
+  // bytes at all are an empty value, which rivet quotes to keep it apart from NULL.
+  if (end - start === 2) putBytes(EMPTY, out)
+  else copyBytes(row, start + 2, end, out)
+  return true
+}
+
+/**
+ * Writes `HH:MM:SS[.f]` at `at` (ending at `end`) with six fraction digits; false when the
+ * text is not that shape.
+ */
+function putTime(row: Uint8Array, at: number, end: number, out: ByteSink): boolean {
+  const length = end - at
+  if (length < 8 || length > 15 || (length > 8 && (row[at + 8] !== DOT || length === 9))) return false
+  const buffer = out.room(15)
+  let o = out.length
+  for (let i = at; i < end; i++) buffer[o++] = row[i]
+  if (length === 8) buffer[o++] = DOT
+  for (let i = Math.max(length, 9); i < 15; i++) buffer[o++] = ZERO
+  out.length = o
+  return true
+}
+
+/** `YYYY-MM-DD HH:MM:SS[.f]`, with `+00` after it when `utc` (the session is in UTC). */
+function timestampRewriter(utc: boolean): FieldRewriter {
+  const suffix = utc ? 3 : 0
+  return (row, start, end, out) => {
+    const timeEnd = end - suffix
+    if (timeEnd - start < 19 || row[start + 4] !== MINUS || row[start + 10] !== SPACE) return false
+    if (utc && (row[timeEnd] !== 43 || row[timeEnd + 1] !== ZERO || row[timeEnd + 2] !== ZERO)) return false
+    const before = out.length
+    copyBytes(row, start, start + 10, out)
+    out.byte(T)
+    if (!putTime(row, start + 11, timeEnd, out)) {
+      out.length = before
+      return false
+    }
+    if (utc) out.byte(Z)
+    return true
+  }
+}
+
+const rewriteTime: FieldRewriter = (row, start, end, out) => putTime(row, start, end, out)
+
+/** The rewriter of a column whose output type is the one rivet maps its PostgreSQL type to. */
+function rewriter(
+  info: PgColumnInfo,
+  floatsShortest: boolean,
+  single: boolean,
+): FieldRewriter | typeof PASS | undefined {
+  const kind = describePgColumn(info).type?.kind
+  if (info.category === 'A') return undefined
+  switch (kind) {
+    // The one difference in quoting: alone on a line, PostgreSQL quotes `\.`.
+    case 'string':
+    case 'json':
+      return single ? undefined : PASS
+    case 'int':
+    case 'uuid':
+      return PASS
+    case 'decimal':
+      return info.oid === PG_OID.money ? undefined : rewriteNumeric
+    case 'float':
+      return floatsShortest ? rewriteFloat : undefined
+    case 'bool':
+      return rewriteBool
+    case 'date':
+      return rewriteDate
+    case 'time':
+      return rewriteTime
+    case 'timestamp':
+      return timestampRewriter(info.oid === 1184)
+    case 'bytes':
+      return rewriteBytea
+    default:
+      return undefined
+  }
+}
+
+/** How one column's fields are written. */
+export interface FieldPlan {
+  column: Column
+  /** The fast path, when there is one. */
+  rewrite: FieldRewriter | typeof PASS | undefined
+  /** The slow path: PostgreSQL's text of the value through the column's converter. */
+  convert: Converter
+  write: (out: ByteSink, value: never) => void
+}
+
+/**
+ * How each field of a CSV COPY is written. `floatsShortest`: the server writes shortest
+ * round-trip floats (PostgreSQL 12 and later with extra_float_digits > 0).
+ */
+export function csvFieldPlans(
+  infos: PgColumnInfo[],
+  columns: Column[],
+  converters: Converter[],
+  floatsShortest: boolean,
+): FieldPlan[] {
+  return columns.map((column, i): FieldPlan => {
+    const mapped = describePgColumn(infos[i]).type
+    // Overridden columns take the converter, as on the decode path.
+    const own = mapped !== undefined && typeName(mapped) === typeName(column.type)
+    return {
+      column,
+      rewrite: own ? rewriter(infos[i], floatsShortest, columns.length === 1) : undefined,
+      convert: converters[i],
+      write: csvFieldWriter(column.type),
+    }
+  })
+}
+
+/**
+ * Turns the rows of a CSV COPY into batches of rivet's CSV records (CRLF ends), with no
+ * values: see `ColumnBatch.csv`. PostgreSQL sends a row per message, but chunks may split or
+ * join rows anywhere; an unfinished row waits for the next chunk.
+ */
+export class CsvRecordReader implements CopyReader {
+  private out: ByteSink
+  private carry: Uint8Array | undefined
+  private rows = 0
+
+  constructor(
+    private readonly fields: FieldPlan[],
+    private readonly limits: BatchLimits,
+    private readonly onBatch: (batch: ColumnBatch) => void,
+  ) {
+    this.out = this.sink()
+  }
+
+  /** A batch's buffer: room for a full batch, so it seldom grows; pages are touched only as filled. */
+  private sink(): ByteSink {
+    return new ByteSink(this.limits.bytes + (1 << 16))
+  }
+
+  /** CSV has no trailer: every row is read when no part of one is waiting. */
+  get complete(): boolean {
+    return this.carry === undefined
+  }
+
+  push(chunk: Uint8Array): void {
+    let data = chunk
+    if (this.carry) {
+      data = new Uint8Array(this.carry.length + chunk.length)
+      data.set(this.carry)
+      data.set(chunk, this.carry.length)
+      this.carry = undefined
+    }
+    let pos = 0
+    while (pos < data.length) {
+      const next = this.record(data, pos)
+      if (next < 0) break
+      pos = next
+      this.rows++
+      if (this.rows >= this.limits.rows || this.out.length >= this.limits.bytes) this.flush()
+    }
+    // A copy: the chunk may be the socket's memory, reused once this returns.
+    if (pos < data.length) this.carry = data.slice(pos)
+  }
+
+  flush(): void {
+    if (this.rows === 0) return
+    // The batch keeps the buffer: no copy of it.
+    const csv = this.out.buffer.subarray(0, this.out.length)
+    const batch: ColumnBatch = { length: this.rows, columns: [], bytes: csv.length, csv }
+    this.out = this.sink()
+    this.rows = 0
+    this.onBatch(batch)
+  }
+
+  /** Writes the record at `at`; returns where the next one starts, or -1 when it is not all here. */
+  private record(data: Uint8Array, at: number): number {
+    const out = this.out
+    const fields = this.fields
+    const started = out.length
+    const n = data.length
+    let pos = at
+    for (let c = 0; c < fields.length; c++) {
+      if (c > 0) out.byte(COMMA)
+      const start = pos
+      if (data[pos] === QUOTE) {
+        pos++
+        while (true) {
+          while (pos < n && data[pos] !== QUOTE) pos++
+          if (pos + 1 >= n) break
+          // A doubled quote is a quote inside the field.
+          if (data[pos + 1] !== QUOTE) break
+          pos += 2
+        }
+        pos++
+      } else {
+        while (pos < n && data[pos] !== COMMA && data[pos] !== LF) pos++
+      }
+      if (pos >= n) {
+        out.length = started
+        return -1
+      }
+      const separator = data[pos]
+      if (separator !== (c === fields.length - 1 ? LF : COMMA)) {
+        throw sourceError(`COPY sent a row that does not have ${fields.length} fields`)
+      }
+      if (start === pos) {
+        if (!fields[c].column.nullable) throw nullError(fields[c].column)
+      } else {
+        this.field(fields[c], data, start, pos)
+      }
+      pos++
+    }
+    out.byte(CR)
+    out.byte(LF)
+    return pos
+  }
+
+  private field(plan: FieldPlan, data: Uint8Array, start: number, end: number): void {
+    const rewrite = plan.rewrite
+    if (rewrite === PASS) return copyBytes(data, start, end, this.out)
+    if (rewrite && rewrite(data, start, end, this.out)) return
+    let text = Buffer.from(data.buffer, data.byteOffset + start, end - start).toString('utf8')
+    if (data[start] === QUOTE) text = text.slice(1, -1).replaceAll('""', '"')
+    let value
+    try {
+      value = plan.convert(text)
+    } catch (error) {
+      throw valueError(plan.column, error)
+    }
+    if (value !== null) plan.write(this.out, value as never)
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The CSV COPY read path (src/sources/postgres/copy-csv.ts) against the real server: for every
+ * type and edge value, the CSV records it sends are byte for byte what the CSV encoder writes of
+ * the values the binary path decodes; rows split across chunks anywhere read the same; a value
+ * the converter refuses fails as it does on the decode path.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import postgres from 'postgres'
+import { csvFormat } from '../../../src/formats/csv.ts'
+import { csvFieldPlans, CsvRecordReader } from '../../../src/sources/postgres/copy-csv.ts'
+import { copyStatement } from '../../../src/sources/postgres/copy.ts'
+import { PostgresSource } from '../../../src/sources/postgres/source.ts'
+import { columnConverter } from '../../../src/sources/batch.ts'
+import type { BatchLimits, ReadRequest } from '../../../src/sources/source.ts'
+import type { Column } from '../../../src/types/output.ts'
+import type { ColumnBatch } from '../../../src/types/values.ts'
+import { PG_URL, pgExec } from '../../helpers/pg.ts'
+import { edgesTable } from '../../helpers/pg-edges.ts'
+
+const SCHEMA = 'rivet_copy_csv'
+const LIMITS: BatchLimits = { rows: 700, bytes: 1 << 20 }
+
+beforeAll(() =>
+  pgExec(String.raw`
+    drop schema if exists ${SCHEMA} cascade;
+    create schema ${SCHEMA};
+    ${edgesTable(SCHEMA)}
+    -- What PostgreSQL writes differently from rivet: exponents, far and BC dates, bool, bytea.
+    create table ${SCHEMA}.specials (
+      id int, d float8, r real, n numeric(10,3), dt date, ts timestamp, tz timestamptz, tm time,
+      b bytea, t text, f bool
+    );
+    insert into ${SCHEMA}.specials values
+      (1, 1e15, 1e15, 1e6, '10000-01-01', '10000-01-01 00:00:00', '10000-01-01 00:00:00.5+00', '24:00:00',
+       '', '', true),
+      (2, 1.5e-7, 1.5e-7, -1.5, '0001-01-01 BC', '0044-03-15 12:00:00.000001 BC', '0001-01-01 00:00:00 BC',
+       '00:00:00', '\x00ff', E'a,b "c"\r\nd', false),
+      (3, 123456789012345680000, -3.4e38, 0, '9999-12-31', '9999-12-31 23:59:59.999999',
+       '9999-12-31 23:59:59.999999+00', '23:59:59.5', '\xdeadbeef', '\.', null),
+      (4, '-0', '-0', null, '2020-02-29', '2020-02-29 00:00:00', '2020-02-29 00:00:00+00', '12:00:00.000001',
+       null, '""', true),
+      (5, 'NaN', 'Infinity', 1e-3, '1970-01-01', '1970-01-01 00:00:00.1', '1969-12-31 23:59:59.9+00',
+       '00:00:00.1', '\x', E'\u00e9\u20ac\U0001F600', false),
+      (6, '-Infinity', 1.4e-45, -99.5, null, null, null, null, null, null, null),
+      (7, 1e21, 1e-6, 1234567.891, '2000-01-01', '2000-01-01 01:02:03.04', '2000-01-01 01:02:03.04+00',
+       '01:02:03.04', '\x0a', 'x', true),
+      (8, 5e-324, 1e-4, 0.5, '2000-01-01', '2000-01-01 01:02:03', '2000-01-01 01:02:03+00', '01:02:03',
+       '\x0a', ' ', true);
+    create table ${SCHEMA}.bad (id int, ts timestamp, n numeric(4,1));
+    insert into ${SCHEMA}.bad values (1, '2000-01-01', 1), (2, 'infinity', 2), (3, '2000-01-01', 'NaN');
+  `)
+)
+
+const source = new PostgresSource({
+  host: '127.0.0.1',
+  port: 5432,
+  user: 'postgres',
+  database: 'test',
+  tls: 'disable',
+  target: '127.0.0.1:5432/test',
+})
+
+afterAll(() => source.close())
+
+async function request(query: string, csv: boolean): Promise<ReadRequest> {
+  const described = await source.describe(query)
+  return { query, columns: described.map((c) => ({ ...c, type: c.type! }) as Column), csv }
+}
+
+async function collect(stream: ReadableStream<ColumnBatch>): Promise<ColumnBatch[]> {
+  const batches: ColumnBatch[] = []
+  const reader = stream.getReader()
+  for (let next = await reader.read(); !next.done; next = await reader.read()) batches.push(next.value)
+  return batches
+}
+
+/** The CSV file the encoder writes of batches, values or records. */
+function csvFile(columns: Column[], batches: ColumnBatch[]): string {
+  const encoder = csvFormat('none').create(columns)
+  const parts: Uint8Array[] = []
+  // Copies: the encoder reuses its buffer (a Buffer's slice would share it).
+  for (const batch of batches) parts.push(...encoder.write(batch).map((bytes) => new Uint8Array(bytes)))
+  parts.push(...encoder.end().map((bytes) => new Uint8Array(bytes)))
+  return Buffer.concat(parts).toString('utf8')
+}
+
+/** The same query read as CSV records and as values, each written by the CSV encoder. */
+async function bothPaths(
+  query: string,
+): Promise<{ records: string; values: string; batches: ColumnBatch[] }> {
+  const asRecords = await request(query, true)
+  const batches = await collect(source.read(asRecords, LIMITS))
+  const asValues = await request(query, false)
+  const decoded = await collect(source.read(asValues, LIMITS))
+  expect(decoded.every((b) => !b.csv && b.columns.length === asValues.columns.length)).toBe(true)
+  return {
+    records: csvFile(asRecords.columns, batches),
+    values: csvFile(asValues.columns, decoded),
+    batches,
+  }
+}
+
+describe('CSV COPY read', () => {
+  test('records of every type are the CSV of the decoded values, byte for byte', async () => {
+    const { records, values, batches } = await bothPaths(`select * from ${SCHEMA}.edges order by id`)
+    // Records, not values, came: the fast path ran.
+    expect(batches.length).toBeGreaterThan(3)
+    expect(batches.every((b) => b.csv !== undefined && b.columns.length === 0)).toBe(true)
+    expect(batches.reduce((n, b) => n + b.length, 0)).toBe(3001)
+    expect(records).toBe(values)
+    const lines = records.split('\r\n')
+    // The row of NULLs: nothing between the commas.
+    expect(lines[1]).toBe('0' + ','.repeat(28))
+  })
+
+  test('values PostgreSQL writes in another shape are rewritten as rivet writes them', async () => {
+    const { records, values } = await bothPaths(`select * from ${SCHEMA}.specials order by id`)
+    expect(records).toBe(values)
+    expect(records.split('\r\n').slice(0, 10)).toEqual([
+      'id,d,r,n,dt,ts,tz,tm,b,t,f',
+      // A real is held as the double of its shortest digits (999999986991104 reads 1e+15).
+      '1,1000000000000000,1000000000000000,1000000.000,+010000-01-01,+010000-01-01T00:00:00.000000,' +
+      '+010000-01-01T00:00:00.500000Z,24:00:00.000000,"","",true',
+      // 1 BC is the year 0 of ISO 8601.
+      '2,1.5e-7,1.5e-7,-1.500,0000-01-01,-000043-03-15T12:00:00.000001,0000-01-01T00:00:00.000000Z,' +
+      '00:00:00.000000,00ff,"a,b ""c""',
+      'd",false',
+      '3,123456789012345680000,-3.4e+38,0.000,9999-12-31,9999-12-31T23:59:59.999999,' +
+      '9999-12-31T23:59:59.999999Z,23:59:59.500000,deadbeef,\\.,',
+      '4,-0,-0,,2020-02-29,2020-02-29T00:00:00.000000,2020-02-29T00:00:00.000000Z,12:00:00.000001,,"""""",true',
+      '5,NaN,Infinity,0.001,1970-01-01,1970-01-01T00:00:00.100000,1969-12-31T23:59:59.900000Z,00:00:00.100000,' +
+      '"",\u00e9\u20ac\u{1f600},false',
+      '6,-Infinity,1e-45,-99.500,,,,,,,',
+      '7,1e+21,0.000001,1234567.891,2000-01-01,2000-01-01T01:02:03.040000,2000-01-01T01:02:03.040000Z,' +
+      '01:02:03.040000,0a,x,true',
+      '8,5e-324,0.0001,0.500,2000-01-01,2000-01-01T01:02:03.000000,2000-01-01T01:02:03.000000Z,' +
+      '01:02:03.000000,0a, ,true',
+    ])
+  })
+
+  test('alone on a line, `\\.` is written as rivet writes it, not quoted as PostgreSQL does', async () => {
+    const { records, values } = await bothPaths(`select t from ${SCHEMA}.specials order by id`)
+    expect(records).toBe(values)
+    expect(records.split('\r\n')[4]).toBe('\\.')
+  })
+
+  test('rows split across chunks at any byte read the same', async () => {
+    const query = `select * from ${SCHEMA}.specials order by id`
+    const req = await request(query, true)
+    const sql = postgres(PG_URL, {
+      max: 1,
+      onnotice: () => {},
+      connection: { TimeZone: 'UTC', bytea_output: 'hex' },
+    })
+    try {
+      const infos = await (source as unknown as { columnInfos(q: string): Promise<never[]> }).columnInfos(
+        query,
+      )
+      const fields = csvFieldPlans(infos, req.columns, req.columns.map((c) => columnConverter(c)), true)
+      const stream = await sql.unsafe(copyStatement(query, 'csv')).readable()
+      const pieces: Uint8Array[] = []
+      for await (const chunk of stream) pieces.push(chunk as Uint8Array)
+      const whole = new Uint8Array(Buffer.concat(pieces))
+      const expected = (await bothPaths(query)).records
+      for (const size of [1, 2, 7, 64, whole.length]) {
+        const batches: ColumnBatch[] = []
+        const reader = new CsvRecordReader(fields, { rows: 3, bytes: 1 << 20 }, (b) => batches.push(b))
+        for (let at = 0; at < whole.length; at += size) reader.push(whole.subarray(at, at + size))
+        expect(reader.complete).toBe(true)
+        reader.flush()
+        expect(batches.map((b) => b.length)).toEqual([3, 3, 2])
+        expect(csvFile(req.columns, batches)).toBe(expected)
+      }
+    } finally {
+      await sql.end()
+    }
+  })
+
+  test.each([['ts', 'id <= 2'], ['n', 'id <> 2']])(
+    'a value rivet cannot store (%s) fails as on the decode path',
+    async (column, where) => {
+      const query = `select * from ${SCHEMA}.bad where ${where} order by id`
+      const failure = async (csv: boolean) => {
+        try {
+          await collect(source.read(await request(query, csv), LIMITS))
+        } catch (error) {
+          return error as Error & { code?: string }
+        }
+        throw new Error('the read did not fail')
+      }
+      const viaRecords = await failure(true)
+      const viaValues = await failure(false)
+      expect(viaRecords.message).toBe(viaValues.message)
+      expect(viaRecords.message).toContain(`column "${column}"`)
+      expect(viaRecords.code).toBe('VALUE_UNSUPPORTED')
+      // The connection is usable after the failed read.
+      expect(await source.queryText('select 1', [])).toEqual([['1']])
+    },
+  )
+})
