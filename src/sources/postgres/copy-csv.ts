@@ -248,16 +248,17 @@ export class CsvRecordReader implements CopyReader {
       data.set(chunk, this.carry.length)
       this.carry = undefined
     }
+    const stop = data.length
     let pos = 0
-    while (pos < data.length) {
-      const next = this.record(data, pos)
+    while (pos < stop) {
+      const next = this.record(data, pos, stop)
       if (next < 0) break
       pos = next
       this.rows++
       if (this.rows >= this.limits.rows || this.out.length >= this.limits.bytes) this.flush()
     }
     // A copy: the chunk may be the socket's memory, reused once this returns.
-    if (pos < data.length) this.carry = data.slice(pos)
+    if (pos < stop) this.carry = new Uint8Array(data.subarray(pos, stop))
   }
 
   flush(): void {
@@ -270,12 +271,14 @@ export class CsvRecordReader implements CopyReader {
     this.onBatch(batch)
   }
 
-  /** Writes the record at `at`; returns where the next one starts, or -1 when it is not all here. */
-  private record(data: Uint8Array, at: number): number {
+  /**
+   * Writes the record at `at` (the data ends at `n`); returns where the next one starts, or -1
+   * when it is not all here.
+   */
+  private record(data: Uint8Array, at: number, n: number): number {
     const out = this.out
     const fields = this.fields
     const started = out.length
-    const n = data.length
     let pos = at
     for (let c = 0; c < fields.length; c++) {
       if (c > 0) out.byte(COMMA)

@@ -13,6 +13,7 @@ import type { BatchLimits } from '../source.ts'
 import { CopyTupleReader } from './copy-tuples.ts'
 import type { Column } from '../../types/output.ts'
 import type { FieldDecoder, Int64FieldDecoder } from './binary.ts'
+import type { CopyTap } from './copy-tap.ts'
 import { pgError } from './errors.ts'
 
 /** A quoted SQL string literal; only valid with standard_conforming_strings on (no backslashes). */
@@ -85,6 +86,8 @@ export interface CopyRead {
    * cancel a COPY once its stream is handed over.
    */
   cancelBackend: (pid: number) => Promise<void>
+  /** The connection's tap, when it has one: the COPY's data then bypasses the driver. */
+  tap?: CopyTap
 }
 
 // A query that reads fine on its own but not inside COPY (a trailing semicolon) fails with this.
@@ -98,20 +101,28 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
   let fallback: ReadableStreamDefaultReader<ColumnBatch> | undefined
   let settled = false
   let wake = () => {}
+  const tap = read.tap
+  // With a tap the data never reaches the driver's stream: the socket itself is paused.
+  const pause = () => tap ? tap.pause() : stream?.pause()
+  const resume = () => {
+    tap?.resume()
+    stream?.resume()
+  }
   const collect = garbagePacer()
   const onBatch = (batch: ColumnBatch) => {
     controller.enqueue(batch)
     collect(batch.bytes)
-    if ((controller.desiredSize ?? 0) <= 0) stream?.pause()
+    if ((controller.desiredSize ?? 0) <= 0) pause()
     wake()
   }
 
   const stop = () => {
     if (!stream) return
     // Cancel on the server and drain what is in flight, so the connection is usable again.
+    if (tap) tap.sink = () => {}
     stream.removeAllListeners('data')
     stream.on('data', () => {}).on('error', () => {})
-    stream.resume()
+    resume()
     if (pid !== undefined && !stream.readableEnded) read.cancelBackend(pid).catch(() => {})
   }
   const fail = (error: unknown) => {
@@ -128,35 +139,46 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
       return
     }
     const reader = plan.reader(onBatch)
-    const [backend] = await read.sql.unsafe('select pg_backend_pid() as pid')
-    pid = Number(backend.pid)
-    const query = read.sql.unsafe(plan.statement)
-    try {
-      stream = await query.readable()
-    } catch (error) {
-      if ((error as { code?: string }).code !== SYNTAX_ERROR) throw error
-      fallback = read.fallback().getReader()
-      return
-    }
-    stream.on('data', (chunk: Uint8Array) => {
+    const push = (chunk: Uint8Array) => {
       try {
         reader.push(chunk)
       } catch (error) {
         fail(error)
       }
-    })
+    }
+    const [backend] = await read.sql.unsafe('select pg_backend_pid() as pid')
+    pid = Number(backend.pid)
+    const query = read.sql.unsafe(plan.statement)
+    if (tap) tap.sink = push
+    try {
+      stream = await query.readable()
+    } catch (error) {
+      if (tap) tap.sink = undefined
+      if ((error as { code?: string }).code !== SYNTAX_ERROR) throw error
+      fallback = read.fallback().getReader()
+      return
+    }
+    if (!tap) stream.on('data', push)
     stream.on('error', fail)
-    // postgres.js resumes its socket only from this stream's read(), which Node stops calling at
-    // the end. Had the last rows found the socket paused, the rest of the reply (ReadyForQuery)
-    // would never be read and the connection's next query would wait forever.
-    stream.once('end', () => stream!._read(0))
+    stream.on('close', () => {
+      if (tap) tap.sink = undefined
+    })
     stream.on('end', () => {
-      if (settled) return
-      if (!reader.complete) return fail(new Error('COPY ended before its last row'))
-      reader.flush()
-      settled = true
-      controller.close()
-      wake()
+      if (!settled) {
+        if (!reader.complete) fail(new Error('COPY ended before its last row'))
+        else {
+          reader.flush()
+          settled = true
+          controller.close()
+          wake()
+        }
+      }
+      // postgres.js resumes its socket only from this stream's read(), which Node stops calling
+      // at the end, and the last batch may have paused the tapped socket. Left paused, the rest
+      // of the reply (ReadyForQuery) would never be read and the connection's next query would
+      // wait forever.
+      stream!._read(0)
+      tap?.resume()
     })
   }
 
@@ -181,7 +203,7 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
       if (settled) return
       await new Promise<void>((resolve) => {
         wake = resolve
-        stream!.resume()
+        resume()
       })
     },
     async cancel() {

@@ -24,6 +24,7 @@ import { parsePgArray } from './array.ts'
 import { binaryDecoder, int64Decoder, textFieldDecoder } from './binary.ts'
 import { binaryCopyPlan, copyBatches, type CopyPlan, copyStatement, pgLiteral, textColumns } from './copy.ts'
 import { csvFieldPlans, CsvRecordReader } from './copy-csv.ts'
+import { CopyTap } from './copy-tap.ts'
 import { pgError } from './errors.ts'
 import { describePgColumn, PG_OID, type PgColumnInfo } from './types.ts'
 
@@ -128,9 +129,19 @@ export class PostgresSource implements Source {
   private readonly tableQueries = new Set<string>()
   private serverVersion: number | undefined
 
+  /** Reads COPY data below the driver; only on plain TCP, where rivet sees the protocol's bytes. */
+  private readonly tap: CopyTap | undefined
+
   constructor(private readonly conn: ServerConnection) {
     this.target = conn.target
-    this.sql = postgres(driverOptions(conn)) as unknown as postgres.Sql<Record<string, never>>
+    const options = driverOptions(conn)
+    if (options.ssl === false && !conn.host.startsWith('/')) {
+      const tap = new CopyTap()
+      // postgres.js takes a socket factory (its README's "Custom socket"), which its types leave out.
+      Object.assign(options, { socket: () => tap.connect(conn.host, conn.port) })
+      this.tap = tap
+    }
+    this.sql = postgres(options) as unknown as postgres.Sql<Record<string, never>>
   }
 
   async listTables(): Promise<string[]> {
@@ -234,6 +245,7 @@ export class PostgresSource implements Source {
       plan: () => this.copyPlan(request, narrowed, limits),
       fallback: () => this.readCursor(narrowed, request, limits),
       cancelBackend: (pid) => this.cancelBackend(pid),
+      tap: this.tap,
     })
   }
 
