@@ -31,7 +31,7 @@ export class CopyTap {
     // postgres.js names the peer in its connection errors from these.
     Object.assign(socket, { host, port })
     const emit = socket.emit
-    const take = this.framer((bytes) => emit.call(socket, 'data', bytes))
+    const take = copyDataFramer(() => this.sink, (bytes) => emit.call(socket, 'data', bytes))
     socket.emit = function (this: net.Socket, event: string | symbol, ...args: unknown[]): boolean {
       if (event !== 'data') return emit.call(this, event, ...args)
       take(args[0] as Buffer)
@@ -49,60 +49,66 @@ export class CopyTap {
   resume(): void {
     this.socket?.resume()
   }
+}
 
-  /** The handler of one socket's chunks; `forward` hands bytes on to postgres.js. */
-  private framer(forward: (bytes: Buffer) => void): (chunk: Buffer) => void {
-    // Where the message at hand stands across chunks: its bytes still to come, whether they are
-    // a CopyData payload taken here, and the start of a header split by a chunk's end.
-    let left = 0
-    let taken = false
-    const header = Buffer.alloc(HEADER)
-    let headerBytes = 0
-    return (chunk) => {
-      const n = chunk.length
-      let pos = 0
-      // The start of the bytes to hand on: everything but taken payloads and held headers.
-      let from = 0
-      while (pos < n) {
-        if (left > 0) {
-          const end = Math.min(n, pos + left)
-          if (taken) {
-            // A view per payload: readers scanning offsets into the whole chunk (~500 KB) ran
-            // 1.7x slower under Bun, for reasons of its JIT this did not find.
-            this.sink?.(chunk.subarray(pos, end))
-            from = end
-          }
-          left -= end - pos
-          pos = end
-          continue
-        }
-        if (headerBytes > 0 || n - pos < HEADER) {
-          // A header split by the chunk's end is held until it is whole.
-          if (from < pos) forward(chunk.subarray(from, pos))
-          const count = Math.min(HEADER - headerBytes, n - pos)
-          chunk.copy(header, headerBytes, pos, pos + count)
-          headerBytes += count
-          pos += count
-          from = pos
-          if (headerBytes < HEADER) continue
-          headerBytes = 0
-          taken = header[0] === COPY_DATA && this.sink !== undefined
-          if (!taken) forward(Buffer.from(header))
-          left = header.readUInt32BE(1) - 4
-          continue
-        }
-        const length = chunk.readUInt32BE(pos + 1)
-        taken = chunk[pos] === COPY_DATA && this.sink !== undefined
+/**
+ * The handler of one connection's chunks: CopyData payloads go to the sink of the moment (when
+ * there is one), every other byte to `forward`, in order. Messages may be split anywhere.
+ */
+export function copyDataFramer(
+  sink: () => CopySink | undefined,
+  forward: (bytes: Buffer) => void,
+): (chunk: Buffer) => void {
+  // Where the message at hand stands across chunks: its bytes still to come, whether they are a
+  // CopyData payload taken here, and the start of a header split by a chunk's end.
+  let left = 0
+  let taken = false
+  const header = Buffer.alloc(HEADER)
+  let headerBytes = 0
+  return (chunk) => {
+    const n = chunk.length
+    let pos = 0
+    // The start of the bytes to hand on: everything but taken payloads and held headers.
+    let from = 0
+    while (pos < n) {
+      if (left > 0) {
+        const end = Math.min(n, pos + left)
         if (taken) {
-          if (from < pos) forward(chunk.subarray(from, pos))
-          pos += HEADER
-          from = pos
-          left = length - 4
-        } else {
-          left = length + 1
+          // A view per payload: readers scanning offsets into the whole chunk (~500 KB) ran
+          // 1.7x slower under Bun, for reasons of its JIT this did not find.
+          sink()?.(chunk.subarray(pos, end))
+          from = end
         }
+        left -= end - pos
+        pos = end
+        continue
       }
-      if (from < n) forward(from === 0 ? chunk : chunk.subarray(from, n))
+      if (headerBytes > 0 || n - pos < HEADER) {
+        // A header split by the chunk's end is held until it is whole.
+        if (from < pos) forward(chunk.subarray(from, pos))
+        const count = Math.min(HEADER - headerBytes, n - pos)
+        chunk.copy(header, headerBytes, pos, pos + count)
+        headerBytes += count
+        pos += count
+        from = pos
+        if (headerBytes < HEADER) continue
+        headerBytes = 0
+        taken = header[0] === COPY_DATA && sink() !== undefined
+        if (!taken) forward(Buffer.from(header))
+        left = header.readUInt32BE(1) - 4
+        continue
+      }
+      const length = chunk.readUInt32BE(pos + 1)
+      taken = chunk[pos] === COPY_DATA && sink() !== undefined
+      if (taken) {
+        if (from < pos) forward(chunk.subarray(from, pos))
+        pos += HEADER
+        from = pos
+        left = length - 4
+      } else {
+        left = length + 1
+      }
     }
+    if (from < n) forward(from === 0 ? chunk : chunk.subarray(from, n))
   }
 }
