@@ -30,47 +30,46 @@ const LOWER_E = 101
 const UPPER_I = 73
 const UPPER_N = 78
 const MINUS = 45
+const PLUS = 43
+const LOWER_T = 116
+const LOWER_F = 102
 const T = 84
 const Z = 90
 
 /**
  * Writes one non-NULL field, bytes `start` to `end` of `row` (quotes included), as rivet's CSV
- * field. Returns false when the field is not in the shape it rewrites: the caller then converts
- * it the slow way.
+ * field into `out` at `o`, which has room for the field and {@link GROWTH} more bytes. Returns
+ * where the field ends in `out`, or -1 when it is not in the shape rewritten: the caller then
+ * converts it the slow way.
  */
-type FieldRewriter = (row: Uint8Array, start: number, end: number, out: ByteSink) => boolean
+type FieldRewriter = (row: Uint8Array, start: number, end: number, out: Uint8Array, o: number) => number
+
+/** The most a rewrite adds to a field: `HH:MM:SS` to `THH:MM:SS.ffffffZ` less the `+00`. */
+const GROWTH = 8
 
 /** Copied as it is: PostgreSQL's CSV of these values is rivet's. */
 const PASS = 'pass'
 
-function copyBytes(row: Uint8Array, start: number, end: number, out: ByteSink): void {
-  const n = end - start
-  const buffer = out.room(n)
-  let o = out.length
+function copyBytes(row: Uint8Array, start: number, end: number, out: Uint8Array, o: number): number {
   // Short fields by hand: cheaper than a subarray and a native copy.
-  if (n < 32) { for (let i = start; i < end; i++) buffer[o++] = row[i] }
-  else buffer.set(row.subarray(start, end), o)
-  out.length += n
+  if (end - start < 32) {
+    for (let i = start; i < end; i++) out[o++] = row[i]
+    return o
+  }
+  out.set(row.subarray(start, end), o)
+  return o + end - start
 }
 
-function ascii(text: string): Uint8Array {
-  return Uint8Array.from(text, (c) => c.charCodeAt(0))
-}
-const TRUE = ascii('true')
-const FALSE = ascii('false')
-const EMPTY = ascii('""')
-const LOWER_T = 116
-const LOWER_F = 102
-
-function putBytes(bytes: Uint8Array, out: ByteSink): void {
-  out.room(bytes.length).set(bytes, out.length)
-  out.length += bytes.length
+function putAscii(text: string, out: Uint8Array, o: number): number {
+  for (let i = 0; i < text.length; i++) out[o++] = text.charCodeAt(i)
+  return o
 }
 
-const rewriteBool: FieldRewriter = (row, start, end, out) => {
-  if (end - start !== 1 || (row[start] !== LOWER_T && row[start] !== LOWER_F)) return false
-  putBytes(row[start] === LOWER_T ? TRUE : FALSE, out)
-  return true
+const rewriteBool: FieldRewriter = (row, start, end, out, o) => {
+  if (end - start !== 1) return -1
+  if (row[start] === LOWER_T) return putAscii('true', out, o)
+  if (row[start] === LOWER_F) return putAscii('false', out, o)
+  return -1
 }
 
 /**
@@ -78,71 +77,53 @@ const rewriteBool: FieldRewriter = (row, start, end, out) => {
  * A real's shortest digits (at most 9) are also its value's in rivet, which holds a real as the
  * double nearest those digits.
  */
-const rewriteFloat: FieldRewriter = (row, start, end, out) => {
-  for (let i = start; i < end; i++) if (row[i] === LOWER_E) return false
-  copyBytes(row, start, end, out)
-  return true
+const rewriteFloat: FieldRewriter = (row, start, end, out, o) => {
+  for (let i = start; i < end; i++) if (row[i] === LOWER_E) return -1
+  return copyBytes(row, start, end, out, o)
 }
 
 /** NaN and the infinities fail or pass as the converter says; the digits are exact as they come. */
-const rewriteNumeric: FieldRewriter = (row, start, end, out) => {
+const rewriteNumeric: FieldRewriter = (row, start, end, out, o) => {
   const first = row[start] === MINUS ? row[start + 1] : row[start]
-  if (first === UPPER_N || first === UPPER_I) return false
-  copyBytes(row, start, end, out)
-  return true
+  if (first === UPPER_N || first === UPPER_I) return -1
+  return copyBytes(row, start, end, out, o)
 }
 
-const rewriteDate: FieldRewriter = (row, start, end, out) => {
-  // `YYYY-MM-DD`: years 1 to 9999 (BC, five-digit years and infinity are longer or shorter).
-  if (end - start !== 10) return false
-  copyBytes(row, start, end, out)
-  return true
-}
+// `YYYY-MM-DD`: years 1 to 9999 (BC, five-digit years and infinity are longer or shorter).
+const rewriteDate: FieldRewriter = (row, start, end, out, o) =>
+  end - start === 10 ? copyBytes(row, start, end, out, o) : -1
 
-const rewriteBytea: FieldRewriter = (row, start, end, out) => {
-  // bytea_output is hex: `\x` and lowercase hex digits, rivet's text without the prefix. No
-  // bytes at all are an empty value, which rivet quotes to keep it apart from NULL.
-  if (end - start === 2) putBytes(EMPTY, out)
-  else copyBytes(row, start + 2, end, out)
-  return true
-}
+// bytea_output is hex: `\x` and lowercase hex digits, rivet's text without the prefix. No bytes
+// at all are an empty value, which rivet quotes to keep it apart from NULL.
+const rewriteBytea: FieldRewriter = (row, start, end, out, o) =>
+  end - start === 2 ? putAscii('""', out, o) : copyBytes(row, start + 2, end, out, o)
 
-/**
- * Writes `HH:MM:SS[.f]` at `at` (ending at `end`) with six fraction digits; false when the
- * text is not that shape.
- */
-function putTime(row: Uint8Array, at: number, end: number, out: ByteSink): boolean {
+/** Writes `HH:MM:SS[.f]` (bytes `at` to `end`) with six fraction digits; -1 when not that shape. */
+function putTime(row: Uint8Array, at: number, end: number, out: Uint8Array, o: number): number {
   const length = end - at
-  if (length < 8 || length > 15 || (length > 8 && (row[at + 8] !== DOT || length === 9))) return false
-  const buffer = out.room(15)
-  let o = out.length
-  for (let i = at; i < end; i++) buffer[o++] = row[i]
-  if (length === 8) buffer[o++] = DOT
-  for (let i = Math.max(length, 9); i < 15; i++) buffer[o++] = ZERO
-  out.length = o
-  return true
+  if (length < 8 || length > 15 || (length > 8 && (row[at + 8] !== DOT || length === 9))) return -1
+  for (let i = at; i < end; i++) out[o++] = row[i]
+  if (length === 8) out[o++] = DOT
+  for (let i = Math.max(length, 9); i < 15; i++) out[o++] = ZERO
+  return o
 }
 
 /** `YYYY-MM-DD HH:MM:SS[.f]`, with `+00` after it when `utc` (the session is in UTC). */
 function timestampRewriter(utc: boolean): FieldRewriter {
   const suffix = utc ? 3 : 0
-  return (row, start, end, out) => {
+  return (row, start, end, out, o) => {
     const timeEnd = end - suffix
-    if (timeEnd - start < 19 || row[start + 4] !== MINUS || row[start + 10] !== SPACE) return false
-    if (utc && (row[timeEnd] !== 43 || row[timeEnd + 1] !== ZERO || row[timeEnd + 2] !== ZERO)) return false
-    const before = out.length
-    copyBytes(row, start, start + 10, out)
-    out.byte(T)
-    if (!putTime(row, start + 11, timeEnd, out)) {
-      out.length = before
-      return false
-    }
-    if (utc) out.byte(Z)
-    return true
+    if (timeEnd - start < 19 || row[start + 4] !== MINUS || row[start + 10] !== SPACE) return -1
+    if (utc && (row[timeEnd] !== PLUS || row[timeEnd + 1] !== ZERO || row[timeEnd + 2] !== ZERO)) return -1
+    for (let i = start; i < start + 10; i++) out[o++] = row[i]
+    out[o++] = T
+    o = putTime(row, start + 11, timeEnd, out, o)
+    if (o >= 0 && utc) out[o++] = Z
+    return o
   }
 }
 
-const rewriteTime: FieldRewriter = (row, start, end, out) => putTime(row, start, end, out)
+const rewriteTime: FieldRewriter = putTime
 
 /** The rewriter of a column whose output type is the one rivet maps its PostgreSQL type to. */
 function rewriter(
@@ -276,12 +257,19 @@ export class CsvRecordReader implements CopyReader {
    * when it is not all here.
    */
   private record(data: Uint8Array, at: number, n: number): number {
-    const out = this.out
+    const sink = this.out
     const fields = this.fields
-    const started = out.length
+    const width = fields.length
+    const started = sink.length
+    // Room for the rest of the data, each field's growth and the CR: fields are written
+    // straight into the buffer.
+    let out = sink.room(n - at + GROWTH * width + 1)
+    let o = started
     let pos = at
-    for (let c = 0; c < fields.length; c++) {
-      if (c > 0) out.byte(COMMA)
+    for (let c = 0; c < width; c++) {
+      if (c > 0) out[o++] = COMMA
+      const plan = fields[c]
+      const rewrite = plan.rewrite
       const start = pos
       if (data[pos] === QUOTE) {
         pos++
@@ -293,33 +281,48 @@ export class CsvRecordReader implements CopyReader {
           pos += 2
         }
         pos++
+      } else if (rewrite === PASS) {
+        // Copied as it is scanned.
+        while (pos < n) {
+          const b = data[pos]
+          if (b === COMMA || b === LF) break
+          out[o++] = b
+          pos++
+        }
       } else {
         while (pos < n && data[pos] !== COMMA && data[pos] !== LF) pos++
       }
       if (pos >= n) {
-        out.length = started
+        sink.length = started
         return -1
       }
-      const separator = data[pos]
-      if (separator !== (c === fields.length - 1 ? LF : COMMA)) {
-        throw sourceError(`COPY sent a row that does not have ${fields.length} fields`)
+      if (data[pos] !== (c === width - 1 ? LF : COMMA)) {
+        throw sourceError(`COPY sent a row that does not have ${width} fields`)
       }
       if (start === pos) {
-        if (!fields[c].column.nullable) throw nullError(fields[c].column)
+        if (!plan.column.nullable) throw nullError(plan.column)
+      } else if (rewrite === PASS) {
+        if (data[start] === QUOTE) o = copyBytes(data, start, pos, out, o)
       } else {
-        this.field(fields[c], data, start, pos)
+        const end = rewrite ? rewrite(data, start, pos, out, o) : -1
+        if (end >= 0) o = end
+        else {
+          sink.length = o
+          this.convert(plan, data, start, pos)
+          out = sink.room(n - pos + GROWTH * width + 1)
+          o = sink.length
+        }
       }
       pos++
     }
-    out.byte(CR)
-    out.byte(LF)
+    out[o++] = CR
+    out[o++] = LF
+    sink.length = o
     return pos
   }
 
-  private field(plan: FieldPlan, data: Uint8Array, start: number, end: number): void {
-    const rewrite = plan.rewrite
-    if (rewrite === PASS) return copyBytes(data, start, end, this.out)
-    if (rewrite && rewrite(data, start, end, this.out)) return
+  /** The slow way: PostgreSQL's text through the column's converter and rivet's CSV writer. */
+  private convert(plan: FieldPlan, data: Uint8Array, start: number, end: number): void {
     let text = Buffer.from(data.buffer, data.byteOffset + start, end - start).toString('utf8')
     if (data[start] === QUOTE) text = text.slice(1, -1).replaceAll('""', '"')
     let value

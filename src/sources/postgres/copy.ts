@@ -101,6 +101,7 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
   let fallback: ReadableStreamDefaultReader<ColumnBatch> | undefined
   let settled = false
   let wake = () => {}
+  let opening: Promise<void> | undefined
   const tap = read.tap
   // With a tap the data never reaches the driver's stream: the socket itself is paused.
   const pause = () => tap ? tap.pause() : stream?.pause()
@@ -160,6 +161,9 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
     }
     if (!tap) stream.on('data', push)
     stream.on('error', fail)
+    // Through the tap, rows arrive before the driver hands over its stream: a failure or a
+    // cancel in between found no stream to stop.
+    if (settled) stop()
     stream.on('close', () => {
       if (tap) tap.sink = undefined
     })
@@ -189,7 +193,7 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
     async pull() {
       if (!stream && !fallback) {
         try {
-          await open()
+          await (opening ??= open())
         } catch (error) {
           return fail(error)
         }
@@ -208,6 +212,7 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
     },
     async cancel() {
       settled = true
+      await opening?.catch(() => {})
       if (fallback) return fallback.cancel()
       if (!stream || stream.closed) return
       const closed = new Promise((resolve) => stream!.once('close', resolve))
