@@ -18,13 +18,19 @@ export class ByteSink {
   length = 0
 
   constructor(capacity: number) {
-    this.buffer = Buffer.allocUnsafe(capacity)
+    this.buffer = ByteSink.allocate(capacity)
+  }
+
+  // Over the engine's own ArrayBuffer rather than Buffer.allocUnsafe: Bun maps a fresh 2 MB
+  // allocUnsafe in new pages, and filling it ran at 1.9 GB/s against 3.9 (page faults).
+  private static allocate(capacity: number): Buffer {
+    return Buffer.from(new ArrayBuffer(capacity))
   }
 
   /** Makes room for `bytes` more bytes and returns the buffer to write them into at `length`. */
   room(bytes: number): Buffer {
     if (this.length + bytes > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes))
+      const grown = ByteSink.allocate(Math.max(this.buffer.length * 2, this.length + bytes))
       grown.set(this.buffer.subarray(0, this.length))
       this.buffer = grown
     }
