@@ -146,8 +146,11 @@ describe('azure bearer tokens', () => {
   test('short-lived tokens are renewed before they expire during a multi-block export', async () => {
     const container = await newContainer()
     const f = await fake({ lifetime: 2 })
+    // A pause longer than a token's lifetime halfway through (after some blocks went up), so the
+    // export outlives its first token however fast the rest of it runs.
     const big =
-      `  - name: big\n    format: csv\n    query: select i, repeat(md5(i::text), 8) as pad from generate_series(1, 150000) i\n`
+      `  - name: big\n    format: csv\n    query: >-\n      select i, repeat(md5(i::text), 8) as pad ` +
+      `from generate_series(1, 150000) i where case when i = 75000 then pg_sleep(2.5)::text = '' else true end\n`
     const refusedBefore = azurite.expiredRefusals()
     const started = Date.now()
     await exportsTo(container, config(container, SP, big, '  part_size: 5MB\n  upload_concurrency: 2\n'), {

@@ -41,9 +41,13 @@ const VM = 'rivet-instance@rivet-test.iam.gserviceaccount.com'
 const LIFETIME_SECONDS = 4
 const SMALL_EXPORT =
   `  - name: rows\n    query: select i, md5(i::text) as label from generate_series(1, 2000) i\n`
-/** About 38 MB of CSV in 1 MiB chunks. */
+/**
+ * About 38 MB of CSV in 1 MiB chunks, the source sleeping 0.4 s every 10,000 rows (6 s in all): the
+ * export outlives a token however fast the rest of it runs, and requests keep coming meanwhile.
+ */
 const BIG_EXPORT =
-  `  - name: big\n    format: csv\n    query: select i, repeat(md5(i::text), 8) as pad from generate_series(1, 150000) i\n`
+  `  - name: big\n    format: csv\n    query: >-\n      select i, repeat(md5(i::text), 8) as pad ` +
+  `from generate_series(1, 150000) i, lateral (select pg_sleep(case when i % 10000 = 0 then 0.4 else 0 end)) s\n`
 
 let google: GoogleFake
 let key: TestKey

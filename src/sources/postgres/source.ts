@@ -2,8 +2,10 @@
  * PostgreSQL through postgres.js. Rows stream through a binary COPY (copy.ts) decoded straight into
  * column values; types without a binary decoder come as text and are converted exactly in
  * src/types, like everything on the server-side cursor that remains for reads COPY cannot do
- * (bounds with backslashes, queries PostgreSQL cannot parse inside COPY). The session is pinned to UTC, ISO dates and
- * ISO 8601 intervals so the text is unambiguous.
+ * (bounds with backslashes, queries PostgreSQL cannot parse inside COPY). A read whose rows only
+ * become CSV is a CSV COPY instead (copy-csv.ts). On plain TCP the COPY data is taken from the
+ * socket below the driver (copy-tap.ts). The session is pinned to UTC, ISO dates and ISO 8601
+ * intervals so the text is unambiguous.
  */
 import postgres from 'postgres'
 import type { DescribedColumn, OutputType } from '../../types/output.ts'
