@@ -11,7 +11,8 @@ import { Logger } from '../../src/log/logger.ts'
 import { runExport } from '../../src/pipeline/run.ts'
 import { PostgresSource } from '../../src/sources/postgres/source.ts'
 import type { ReadRequest } from '../../src/sources/source.ts'
-import { tempDir } from '../helpers/files.ts'
+import { rivet } from '../helpers/cli.ts'
+import { tempDir, writeConfig } from '../helpers/files.ts'
 import { pgExec } from '../helpers/pg.ts'
 
 const TABLE = 'rivet_csv_records'
@@ -110,5 +111,21 @@ describe('CSV records from the source', () => {
     expect(file('nulls').equals(plain)).toBe(true)
     expect(file('counted').equals(plain)).toBe(true)
     expect(file('gzipped').equals(file('unique'))).toBe(true)
+  })
+
+  test('under Deno and in the binary, the CLI writes the same bytes', async () => {
+    for (const runtime of ['deno', 'binary'] as const) {
+      const out = tempDir()
+      const config = writeConfig(
+        out,
+        `source: { type: postgres, url: "postgres://postgres@127.0.0.1:5432/test" }\n` +
+          `destination: { type: local, path: ${JSON.stringify(out)} }\n` +
+          `exports:\n  - { name: plain, query: "${query}", format: csv }\n`,
+      )
+      const result = await rivet(['run', '-c', config], { runtime })
+      expect(result.code).toBe(0)
+      const [name] = readdirSync(join(out, 'plain')).filter((f) => f.endsWith('.csv'))
+      expect(readFileSync(join(out, 'plain', name)).equals(file('plain'))).toBe(true)
+    }
   })
 })
