@@ -7,7 +7,7 @@ import { sourceError } from '../errors.ts'
 import { collectGarbage } from '../runtime/memory.ts'
 import { type Converter, converterFor, type DriverValue } from '../types/convert.ts'
 import { type Column, typeName } from '../types/output.ts'
-import type { ColumnBatch, Value } from '../types/values.ts'
+import { type ColumnBatch, type ColumnValues, setInt64Words, type Value } from '../types/values.ts'
 import type { BatchLimits } from './source.ts'
 
 /** A per-column step a driver needs before conversion (e.g. PostgreSQL array text). */
@@ -48,10 +48,19 @@ function sizeOf(value: Value): number {
   return 8
 }
 
-/** Accumulates rows column by column until a batch is full. */
+/**
+ * Accumulates rows column by column until a batch is full. The columns flagged in `int64` take
+ * their values as safe-integer numbers or bigints into an int64 vector (src/types/values.ts)
+ * until a NULL or a value past int64 turns the column into an array for the rest of the batch.
+ */
 export class BatchBuilder {
   private readonly converters: Converter[]
   private columnsData: Value[][]
+  /** Per int64 column, the batch's vector while it holds every row so far, and its words. */
+  private vectors: (BigInt64Array | undefined)[] = []
+  private words: Int32Array[] = []
+  /** Rows the vectors have room for (infinite without int64 columns). */
+  private capacity = 0
   private rows = 0
   private bytes = 0
 
@@ -63,13 +72,39 @@ export class BatchBuilder {
     private readonly columns: Column[],
     prepare: (Prepare | undefined)[] = [],
     converters: (Converter | undefined)[] = [],
+    /**
+     * Columns of a type that may arrive as an Int64Vector whose converter may hand over numbers
+     * (safe integers) for it, to keep a bigint per value out of the batch.
+     */
+    private readonly int64: boolean[] = [],
   ) {
     this.converters = columns.map((column, i) => converters[i] ?? columnConverter(column, prepare[i]))
     this.columnsData = columns.map(() => [])
+    this.startVectors()
+  }
+
+  private startVectors(capacity = 1024): void {
+    this.vectors = this.columns.map((_, c) => this.int64[c] ? new BigInt64Array(capacity) : undefined)
+    this.words = this.vectors.map((vector) => vector ? new Int32Array(vector.buffer) : new Int32Array(0))
+    this.capacity = this.int64.some(Boolean) ? capacity : Infinity
+  }
+
+  /** Doubles the vectors' room, keeping their rows. */
+  private grow(): void {
+    const vectors = this.vectors
+    this.startVectors(this.capacity * 2)
+    vectors.forEach((vector, c) => vector ? this.vectors[c]!.set(vector) : this.vectors[c] = undefined)
+  }
+
+  /** Moves a column's vector into its array, for a value the vector cannot hold. */
+  private toArray(c: number): void {
+    this.columnsData[c] = Array.from(this.vectors[c]!.subarray(0, this.rows))
+    this.vectors[c] = undefined
   }
 
   /** Adds one row of driver values, in column order. */
   add(row: readonly DriverValue[]): void {
+    if (this.rows === this.capacity) this.grow()
     for (let c = 0; c < this.converters.length; c++) {
       let value: Value
       try {
@@ -78,7 +113,22 @@ export class BatchBuilder {
         throw valueError(this.columns[c], error)
       }
       if (value === null && !this.columns[c].nullable) throw nullError(this.columns[c])
-      this.columnsData[c].push(value)
+      const vector = this.vectors[c]
+      if (vector) {
+        if (typeof value === 'number') {
+          setInt64Words(this.words[c], this.rows, value)
+          this.bytes += 8
+          continue
+        }
+        if (typeof value === 'bigint' && BigInt.asIntN(64, value) === value) {
+          vector[this.rows] = value
+          this.bytes += 8
+          continue
+        }
+        this.toArray(c)
+      }
+      // The contract's int64 values are bigints.
+      this.columnsData[c].push(typeof value === 'number' && this.int64[c] ? BigInt(value) : value)
       this.bytes += value === null ? 1 : sizeOf(value)
     }
     this.rows++
@@ -96,8 +146,12 @@ export class BatchBuilder {
 
   /** Hands over the rows added so far and starts a new batch. */
   take(): ColumnBatch {
-    const batch = { length: this.rows, columns: this.columnsData, bytes: this.bytes }
+    const columns: ColumnValues[] = this.columnsData.map((values, c) =>
+      this.vectors[c]?.subarray(0, this.rows) ?? values
+    )
+    const batch = { length: this.rows, columns, bytes: this.bytes }
     this.columnsData = this.columns.map(() => [])
+    this.startVectors(Math.max(1024, this.rows))
     this.rows = 0
     this.bytes = 0
     return batch

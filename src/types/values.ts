@@ -75,6 +75,18 @@ export function int64Numbers(values: Int64Vector, into: Float64Array): Float64Ar
   return out
 }
 
+const TWO_32 = 4294967296
+
+/**
+ * Writes a safe integer into row `row` of an Int64Vector's memory seen as int32 words (low,
+ * high): no bigint on the way.
+ */
+export function setInt64Words(words: Int32Array, row: number, value: number): void {
+  // An Int32Array keeps a number modulo 2^32: the low word of a safe integer.
+  words[2 * row] = value
+  words[2 * row + 1] = Math.floor(value / TWO_32)
+}
+
 // The encoders copy an Int64Vector's memory as Parquet's little-endian INT64.
 if (new Uint8Array(new BigInt64Array([1n]).buffer)[0] !== 1) {
   throw new Error('rivet needs a little-endian machine')

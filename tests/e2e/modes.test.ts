@@ -260,7 +260,8 @@ describe('chunked', () => {
     const file = config(
       dir,
       PG,
-      '  - { name: big, table: public.rivet_chunked, mode: chunked, chunk_column: id, chunk_size: 20000, parallel: 2 }\n',
+      // Small chunks: after the second commits, dozens are still to come however fast each one is.
+      '  - { name: big, table: public.rivet_chunked, mode: chunked, chunk_column: id, chunk_size: 5000, parallel: 2 }\n',
     )
     const stateFile = join(dir, '.rivet', 'big.json')
     const run = start(['run', '-c', file])

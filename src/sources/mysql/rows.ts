@@ -11,6 +11,7 @@ import type { Buffer } from 'node:buffer'
 import { sourceError } from '../../errors.ts'
 import type { DriverValue } from '../../types/convert.ts'
 import { type Column, typeName } from '../../types/output.ts'
+import { holdsInt64 } from '../../types/values.ts'
 import { bigIntAt, decimalDecoder } from './numbers.ts'
 import { temporalDecoder } from './temporal.ts'
 import { BINARY_CHARSET, describeMysqlField, MYSQL_TYPE, type MysqlField } from './types.ts'
@@ -107,17 +108,21 @@ function ownType(field: MysqlField, column: Column): boolean {
   return own !== undefined && typeName(own) === typeName(column.type)
 }
 
-/** The reader that yields contract values for the column, where one does. */
+/**
+ * The reader that yields contract values for the column, where one does. For a column of a type
+ * an int64 vector holds, safe integers come as numbers (see BatchBuilder).
+ */
 function decodingReader(field: MysqlField, column: Column): Reader | undefined {
-  const temporal = temporalDecoder(column, field)
+  const numbers = holdsInt64(column.type)
+  const temporal = temporalDecoder(column, field, numbers)
   if (temporal) return lengthCoded(temporal)
   if (field.columnType === MYSQL_TYPE.newdecimal && column.type.kind === 'decimal') {
-    return lengthCoded(decimalDecoder(column.type.precision, column.type.scale))
+    return lengthCoded(decimalDecoder(column.type.precision, column.type.scale, numbers))
   }
   if (field.columnType === MYSQL_TYPE.longlong && column.type.kind === 'int' && column.type.bits === 64) {
     const signed = (field.flags & UNSIGNED) === 0
     // A signed column exported as uint64 (or the reverse) goes through the range check.
-    return signed === column.type.signed ? fixed(8, (b, at) => bigIntAt(b, at, signed)) : undefined
+    return signed === column.type.signed ? fixed(8, (b, at) => bigIntAt(b, at, signed, numbers)) : undefined
   }
   if (!ownType(field, column)) return undefined
   switch (field.columnType) {

@@ -10,7 +10,7 @@
 import type { Connection, ConnectionOptions } from 'mysql2'
 import type { Converter, DriverValue } from '../../types/convert.ts'
 import type { Column, DescribedColumn, OutputType } from '../../types/output.ts'
-import type { ColumnBatch } from '../../types/values.ts'
+import { type ColumnBatch, holdsInt64 } from '../../types/values.ts'
 import { BatchBuilder, batchStream, columnConverter, type Prepare } from '../batch.ts'
 import type { ServerConnection } from '../connection.ts'
 import {
@@ -286,6 +286,8 @@ export class MysqlSource implements Source {
       decoded.map((yes, i) =>
         yes ? decodedOrText(columnConverter(request.columns[i], prepares[i])) : undefined
       ),
+      // Decoded int64 values come as numbers where safe (./rows.ts), into int64 vectors.
+      decoded.map((yes, i) => yes && holdsInt64(request.columns[i].type)),
     )
     let rows: AsyncIterator<DriverValue[][]> | undefined
     const chunks: AsyncIterator<DriverValue[][]> = {

@@ -44,7 +44,7 @@ function dateDecoder(field: MysqlField): BytesDecoder {
   return (b, at, length) => days(b, at, length) ?? dateText(b, at, length, field)
 }
 
-function timestampDecoder(field: MysqlField): BytesDecoder {
+function timestampDecoder(field: MysqlField, numbers: boolean): BytesDecoder {
   return (b, at, length) => {
     const day = days(b, at, length)
     if (day === undefined) return dateText(b, at, length, field)
@@ -52,16 +52,22 @@ function timestampDecoder(field: MysqlField): BytesDecoder {
     const fraction = length >= 11 ? micros(b, at + 7) : 0
     // Within 2^53 (the years 1685 to 2255) the arithmetic is exact in a double.
     const total = seconds * 1_000_000 + fraction
-    return Number.isSafeInteger(total) ? BigInt(total) : BigInt(seconds) * 1_000_000n + BigInt(fraction)
+    if (Number.isSafeInteger(total)) return numbers ? total : BigInt(total)
+    return BigInt(seconds) * 1_000_000n + BigInt(fraction)
   }
 }
 
 /**
  * The byte decoder for a column, when its field is a DATE read as a date or a DATETIME or
- * TIMESTAMP read as a timestamp; other overrides (e.g. string) keep mysql2's text.
+ * TIMESTAMP read as a timestamp; other overrides (e.g. string) keep mysql2's text. With
+ * `numbers`, safe microseconds come as numbers rather than bigints (an int64 vector's column).
  */
-export function temporalDecoder(column: Column, field: MysqlField): BytesDecoder | undefined {
+export function temporalDecoder(
+  column: Column,
+  field: MysqlField,
+  numbers = false,
+): BytesDecoder | undefined {
   if (field.columnType === MYSQL_TYPE.date && column.type.kind === 'date') return dateDecoder(field)
   const stamp = field.columnType === MYSQL_TYPE.datetime || field.columnType === MYSQL_TYPE.timestamp
-  return stamp && column.type.kind === 'timestamp' ? timestampDecoder(field) : undefined
+  return stamp && column.type.kind === 'timestamp' ? timestampDecoder(field, numbers) : undefined
 }

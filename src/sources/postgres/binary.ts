@@ -9,7 +9,7 @@ import { Buffer } from 'node:buffer'
 import type { Converter } from '../../types/convert.ts'
 import { civilFromDays } from '../../types/temporal.ts'
 import { type Column, typeName } from '../../types/output.ts'
-import { holdsInt64, type Value } from '../../types/values.ts'
+import { holdsInt64, setInt64Words, type Value } from '../../types/values.ts'
 import { numericSafeUnscaled, numericUnscaled } from './numeric.ts'
 import { describePgColumn, PG_OID, type PgColumnInfo } from './types.ts'
 
@@ -155,12 +155,6 @@ export type Int64FieldDecoder = (view: DataView, at: number, words: Int32Array, 
 
 const TWO_32 = 4294967296
 
-function setWords(words: Int32Array, row: number, value: number): void {
-  // An Int32Array keeps a number modulo 2^32: the low word of a safe integer.
-  words[2 * row] = value
-  words[2 * row + 1] = Math.floor(value / TWO_32)
-}
-
 const copyWords: Int64FieldDecoder = (view, at, words, row) => {
   words[2 * row] = view.getInt32(at + 4)
   words[2 * row + 1] = view.getInt32(at)
@@ -174,7 +168,7 @@ const PG_EPOCH_MICROS_NUMBER = Number(PG_EPOCH_MICROS)
 const timestampWords: Int64FieldDecoder = (view, at, words, row) => {
   const high = view.getInt32(at)
   if (high >= 0x80000 || high < -0x80000) return false
-  setWords(words, row, high * TWO_32 + view.getUint32(at + 4) + PG_EPOCH_MICROS_NUMBER)
+  setInt64Words(words, row, high * TWO_32 + view.getUint32(at + 4) + PG_EPOCH_MICROS_NUMBER)
   return true
 }
 
@@ -194,7 +188,7 @@ const int64Decoders: Record<number, (column: Column) => Int64FieldDecoder> = {
     return (view, at, words, row) => {
       const unscaled = numericSafeUnscaled(view, at, precision, scale)
       if (unscaled === undefined) return false
-      setWords(words, row, unscaled)
+      setInt64Words(words, row, unscaled)
       return true
     }
   },
