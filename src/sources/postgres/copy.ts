@@ -1,9 +1,11 @@
 /**
- * Reading a query with `COPY (query) TO STDOUT (FORMAT binary)`: PostgreSQL sends each value in
- * its binary form, which src/sources/postgres/binary.ts decodes with no string per value and no
- * text parsing. Columns without a binary decoder are sent as their output function's text
- * (`format('%s', ...)`) and converted like on the cursor path. The socket is paused while the
- * consumer is behind, so memory stays at about one batch.
+ * Reading a query with `COPY (query) TO STDOUT`. In binary, PostgreSQL sends each value in its
+ * binary form, which src/sources/postgres/binary.ts decodes with no string per value and no text
+ * parsing; columns without a binary decoder are sent as their output function's text
+ * (`format('%s', ...)`) and converted like on the cursor path. In CSV (copy-csv.ts) the rows
+ * come as CSV records for a reader that only writes CSV. The data comes through the connection's
+ * tap (copy-tap.ts) when it has one, else through postgres.js's stream. The socket is paused
+ * while the consumer is behind, so memory stays at about one batch.
  */
 import type { Readable } from 'node:stream'
 import type postgres from 'postgres'
@@ -93,7 +95,7 @@ export interface CopyRead {
 // A query that reads fine on its own but not inside COPY (a trailing semicolon) fails with this.
 const SYNTAX_ERROR = '42601'
 
-/** The batches of a binary COPY, pulled from the socket as the stream is read. */
+/** The batches of a COPY, as its plan reads them, pulled from the socket as the stream is read. */
 export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
   let controller!: ReadableStreamDefaultController<ColumnBatch>
   let stream: Readable | undefined
