@@ -30,9 +30,10 @@ import { type CursorState, emptyState, type ExportState, type LoadedState, type 
 /**
  * Rows and bytes per batch pulled from the source. 2 MB rather than 8 keeps wide rows' batches
  * (and their CSV bytes) small: wide_text to CSV peaked at 146 instead of 204 MB RSS. Narrow rows
- * reach 10,000 rows first, at about 1 MB.
+ * reach 5,000 rows first, at about 0.5 MB: 12 to 15 MB less peak RSS than 10,000 (PostgreSQL and
+ * MariaDB to Parquet, 1M rows) for the same CPU. CSV records count only bytes.
  */
-export const BATCH_LIMITS = { rows: 10_000, bytes: 2 * 1024 * 1024 }
+export const BATCH_LIMITS = { rows: 5_000, bytes: 2 * 1024 * 1024 }
 
 /** What one export run did, as `--json` reports it. */
 export interface ExportResult {

@@ -214,7 +214,7 @@ export class CsvRecordReader implements CopyReader {
     this.out = this.sink()
   }
 
-  /** A batch's buffer: room for a full batch, so it seldom grows; pages are touched only as filled. */
+  /** A batch's buffer: room for a full batch, so it seldom grows. */
   private sink(): ByteSink {
     return new ByteSink(this.limits.bytes + (1 << 16))
   }
@@ -239,7 +239,8 @@ export class CsvRecordReader implements CopyReader {
       if (next < 0) break
       pos = next
       this.rows++
-      if (this.rows >= this.limits.rows || this.out.length >= this.limits.bytes) this.flush()
+      // Records are only bytes, so only the byte limit holds: batches of values also count rows.
+      if (this.out.length >= this.limits.bytes) this.flush()
     }
     // A copy: the chunk may be the socket's memory, reused once this returns.
     if (pos < stop) this.carry = new Uint8Array(data.subarray(pos, stop))

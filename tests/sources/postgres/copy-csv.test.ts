@@ -18,7 +18,7 @@ import { PG_URL, pgExec } from '../../helpers/pg.ts'
 import { edgesTable } from '../../helpers/pg-edges.ts'
 
 const SCHEMA = 'rivet_copy_csv'
-const LIMITS: BatchLimits = { rows: 700, bytes: 1 << 20 }
+const LIMITS: BatchLimits = { rows: 700, bytes: 1 << 16 }
 
 beforeAll(() =>
   pgExec(String.raw`
@@ -164,11 +164,15 @@ describe('CSV COPY read', () => {
       const expected = (await bothPaths(query)).records
       for (const size of [1, 2, 7, 64, whole.length]) {
         const batches: ColumnBatch[] = []
-        const reader = new CsvRecordReader(fields, { rows: 3, bytes: 1 << 20 }, (b) => batches.push(b))
+        // Records are only bytes: the byte limit cuts batches, the row limit does not.
+        const reader = new CsvRecordReader(fields, { rows: 1, bytes: 300 }, (b) => batches.push(b))
         for (let at = 0; at < whole.length; at += size) reader.push(whole.subarray(at, at + size))
         expect(reader.complete).toBe(true)
         reader.flush()
-        expect(batches.map((b) => b.length)).toEqual([3, 3, 2])
+        expect(batches.reduce((n, b) => n + b.length, 0)).toBe(8)
+        expect(batches.length).toBeGreaterThan(1)
+        expect(batches.some((b) => b.length > 1)).toBe(true)
+        expect(batches.slice(0, -1).every((b) => b.csv!.length >= 300)).toBe(true)
         expect(csvFile(req.columns, batches)).toBe(expected)
       }
     } finally {
