@@ -107,6 +107,9 @@ export async function runChunks(run: ChunkedRun): Promise<{
   }
   await Promise.all(running)
   await saving.catch((error) => failure ??= error)
+  // Interrupted between two chunks, the workers stop with nothing failing: the run must still
+  // fail, or a manifest would list only the chunks done so far.
+  if (failure === undefined && run.signal.aborted) failure = run.signal.reason
   if (failure !== undefined) {
     const reason = run.signal.aborted ? run.signal.reason : failure
     const done = Object.keys(checkpoint.done).length

@@ -260,7 +260,7 @@ describe('chunked', () => {
     const file = config(
       dir,
       PG,
-      // Small chunks: after the second commits, dozens are still to come however fast each one is.
+      // Small chunks: after the second commits, dozens are still to come.
       '  - { name: big, table: public.rivet_chunked, mode: chunked, chunk_column: id, chunk_size: 5000, parallel: 2 }\n',
     )
     const stateFile = join(dir, '.rivet', 'big.json')
@@ -278,6 +278,29 @@ describe('chunked', () => {
     expect(resumed.code).toBe(0)
     expect(JSON.parse(resumed.stdout).exports[0]).toMatchObject({ run_id: checkpoint.run_id, rows: 300002 })
   }, 180_000)
+
+  test(
+    'Ctrl-C before any chunk is read (while they are planned) still exits 130, with no manifest',
+    async () => {
+      const dir = tempDir()
+      // The planning queries run the query whole: 62 sleeps of 0.05 s in the server.
+      const file = config(
+        dir,
+        PG,
+        '  - { name: big, mode: chunked, chunk_column: id, chunk_size: 5000,\n' +
+          '      query: "select t.* from public.rivet_chunked t,' +
+          ' lateral (select pg_sleep(case when t.id % 5000 = 0 then 0.05 else 0 end)) s" }\n',
+      )
+      const run = start(['run', '-c', file])
+      await Bun.sleep(1500)
+      process.kill(run.pid, 'SIGINT')
+      // Interrupted between chunks (here: before the first), the run failed to end as a success
+      // with the chunks done so far.
+      expect(await run.exited).toBe(130)
+      expect(manifests(join(dir, 'out', 'big'))).toHaveLength(0)
+    },
+    60_000,
+  )
 
   test('a date chunk column with NULLs: chunks of days, NULLs in their own chunk', async () => {
     const dir = tempDir()
