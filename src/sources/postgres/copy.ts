@@ -84,10 +84,10 @@ export interface CopyRead {
    */
   fallback: () => ReadableStream<ColumnBatch>
   /**
-   * Cancels the running statement of a backend from another connection: postgres.js cannot
-   * cancel a COPY once its stream is handed over.
+   * Cancels `statement` on a backend from another connection, if the backend is still running
+   * it: postgres.js cannot cancel a COPY once its stream is handed over.
    */
-  cancelBackend: (pid: number) => Promise<void>
+  cancelBackend: (pid: number, statement: string) => Promise<void>
   /** The connection's tap, when it has one: the COPY's data then bypasses the driver. */
   tap?: CopyTap
 }
@@ -104,6 +104,7 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
   let settled = false
   let wake = () => {}
   let opening: Promise<void> | undefined
+  let statement = ''
   const tap = read.tap
   // With a tap the data never reaches the driver's stream: the socket itself is paused.
   const pause = () => tap ? tap.pause() : stream?.pause()
@@ -126,7 +127,7 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
     stream.removeAllListeners('data')
     stream.on('data', () => {}).on('error', () => {})
     resume()
-    if (pid !== undefined && !stream.readableEnded) read.cancelBackend(pid).catch(() => {})
+    if (pid !== undefined && !stream.readableEnded) read.cancelBackend(pid, statement).catch(() => {})
   }
   const fail = (error: unknown) => {
     if (settled) return
@@ -151,7 +152,8 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
     }
     const [backend] = await read.sql.unsafe('select pg_backend_pid() as pid')
     pid = Number(backend.pid)
-    const query = read.sql.unsafe(plan.statement)
+    statement = plan.statement
+    const query = read.sql.unsafe(statement)
     if (tap) tap.sink = push
     try {
       stream = await query.readable()

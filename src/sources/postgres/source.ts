@@ -246,7 +246,7 @@ export class PostgresSource implements Source {
       target: this.target,
       plan: () => this.copyPlan(request, narrowed, limits),
       fallback: () => this.readCursor(narrowed, request, limits),
-      cancelBackend: (pid) => this.cancelBackend(pid),
+      cancelBackend: (pid, statement) => this.cancelBackend(pid, statement),
       tap: this.tap,
     })
   }
@@ -295,10 +295,16 @@ export class PostgresSource implements Source {
     return this.serverVersion >= 120000
   }
 
-  private async cancelBackend(pid: number): Promise<void> {
+  private async cancelBackend(pid: number, statement: string): Promise<void> {
     const other = postgres({ ...driverOptions(this.conn), connection: { application_name: 'rivet cancel' } })
     try {
-      await other.unsafe('select pg_cancel_backend($1::int)', [String(pid)])
+      // Only while the backend still runs the statement (pg_stat_activity may cut its text): a
+      // COPY that ended meanwhile has left the backend to the connection's next query.
+      await other.unsafe(
+        `select pg_cancel_backend(pid) from pg_stat_activity
+          where pid = $1::int and state = 'active' and query <> '' and starts_with($2::text, query)`,
+        [String(pid), statement],
+      )
     } finally {
       await other.end({ timeout: 1 })
     }

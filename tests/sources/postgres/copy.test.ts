@@ -266,6 +266,23 @@ describe('binary COPY read', () => {
     }
   })
 
+  test('the cancel of a COPY reaches only that statement, not the next one on the backend', async () => {
+    const cancel = (source as unknown as { cancelBackend(pid: number, statement: string): Promise<void> })
+      .cancelBackend.bind(source)
+    const [[pid]] = await source.queryText('select pg_backend_pid()', [])
+    const sleep = 'select pg_sleep(0.4)'
+    // A COPY that has ended meanwhile: the statement now running is left alone.
+    const next = source.queryText(sleep, [])
+    await Bun.sleep(100)
+    await cancel(Number(pid), 'copy (select 1) to stdout (format binary)')
+    expect(await next).toEqual([['']])
+    // The statement itself is cancelled.
+    const running = source.queryText(sleep, []).then(() => 'finished', (error) => String(error))
+    await Bun.sleep(100)
+    await cancel(Number(pid), sleep)
+    expect(await running).toContain('canceling statement')
+  })
+
   test('a read cancelled mid-COPY stops the server and leaves the connection usable', async () => {
     const req = await request(`select i, repeat('x', 100) as pad from generate_series(1, 2000000) as i`)
     const reader = source.read(req, { rows: 1000, bytes: 1 << 20 }).getReader()
