@@ -16,6 +16,7 @@ import { type Column, typeName } from '../../types/output.ts'
 import type { ColumnBatch } from '../../types/values.ts'
 import { nullError, valueError } from '../batch.ts'
 import type { BatchLimits } from '../source.ts'
+import { Carry } from './carry.ts'
 import type { CopyReader } from './copy.ts'
 import { describePgColumn, PG_OID, type PgColumnInfo } from './types.ts'
 
@@ -203,7 +204,7 @@ export function csvFieldPlans(
  */
 export class CsvRecordReader implements CopyReader {
   private out: ByteSink
-  private carry: Uint8Array | undefined
+  private readonly carry = new Carry()
   private rows = 0
 
   constructor(
@@ -221,17 +222,11 @@ export class CsvRecordReader implements CopyReader {
 
   /** CSV has no trailer: every row is read when no part of one is waiting. */
   get complete(): boolean {
-    return this.carry === undefined
+    return this.carry.empty
   }
 
   push(chunk: Uint8Array): void {
-    let data = chunk
-    if (this.carry) {
-      data = new Uint8Array(this.carry.length + chunk.length)
-      data.set(this.carry)
-      data.set(chunk, this.carry.length)
-      this.carry = undefined
-    }
+    const data = this.carry.join(chunk)
     const stop = data.length
     let pos = 0
     while (pos < stop) {
@@ -242,8 +237,7 @@ export class CsvRecordReader implements CopyReader {
       // Records are only bytes, so only the byte limit holds: batches of values also count rows.
       if (this.out.length >= this.limits.bytes) this.flush()
     }
-    // A copy: the chunk may be the socket's memory, reused once this returns.
-    if (pos < stop) this.carry = new Uint8Array(data.subarray(pos, stop))
+    if (pos < stop) this.carry.keep(data, pos, stop)
   }
 
   flush(): void {

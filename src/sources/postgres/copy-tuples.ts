@@ -11,13 +11,14 @@ import type { ColumnBatch, ColumnValues, Value } from '../../types/values.ts'
 import { nullError, valueError } from '../batch.ts'
 import type { BatchLimits } from '../source.ts'
 import type { FieldDecoder, Int64FieldDecoder } from './binary.ts'
+import { Carry } from './carry.ts'
 
 const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00] // PGCOPY\n\377\r\n\0
 const HEADER_BYTES = SIGNATURE.length + 8
 
 /** Accumulates binary COPY tuples column by column and hands over full batches. */
 export class CopyTupleReader {
-  private carry: Uint8Array | undefined
+  private readonly carry = new Carry()
   private headerRead = false
   private ended = false
   private buffer: ArrayBufferLike | undefined
@@ -60,13 +61,7 @@ export class CopyTupleReader {
 
   /** Reads the tuples a chunk completes; throws on a value that cannot be stored. */
   push(chunk: Uint8Array): void {
-    let data = chunk
-    if (this.carry) {
-      data = new Uint8Array(this.carry.length + chunk.length)
-      data.set(this.carry)
-      data.set(chunk, this.carry.length)
-      this.carry = undefined
-    }
+    const data = this.carry.join(chunk)
     if (data.buffer !== this.buffer) {
       // One view per socket buffer: the chunks of one read share it.
       this.buffer = data.buffer
@@ -77,7 +72,7 @@ export class CopyTupleReader {
     let pos = data.byteOffset
     if (!this.headerRead) {
       if (end - pos < HEADER_BYTES) {
-        this.carry = new Uint8Array(data)
+        this.carry.keep(data, 0, data.length)
         return
       }
       this.readHeader(pos)
@@ -90,8 +85,7 @@ export class CopyTupleReader {
       if (!this.ended) this.readTuple(pos + 2)
       pos = next
     }
-    // A copy: a Buffer's slice would share the socket's memory.
-    if (pos < end && !this.ended) this.carry = new Uint8Array(this.bytes.subarray(pos, end))
+    if (pos < end && !this.ended) this.carry.keep(this.bytes, pos, end)
   }
 
   /** Hands over the rows read since the last batch, if any. */
