@@ -4,6 +4,16 @@ import postgres from 'postgres'
 /** Connection URL of the test database. */
 export const PG_URL = process.env.RIVET_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
+/** The test database as a source connection: plain TCP, so PostgreSQL reads go through the COPY tap. */
+export const PG_CONNECTION = {
+  host: '127.0.0.1',
+  port: 5432,
+  user: 'postgres',
+  database: 'test',
+  tls: 'disable',
+  target: '127.0.0.1:5432/test',
+} as const
+
 /** Runs SQL (several statements allowed) against the test database. */
 export async function pgExec(sql: string): Promise<void> {
   const client = postgres(PG_URL, { max: 1, onnotice: () => {} })

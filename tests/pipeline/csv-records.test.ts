@@ -13,7 +13,7 @@ import { PostgresSource } from '../../src/sources/postgres/source.ts'
 import type { ReadRequest } from '../../src/sources/source.ts'
 import { rivet } from '../helpers/cli.ts'
 import { tempDir, writeConfig } from '../helpers/files.ts'
-import { pgExec } from '../helpers/pg.ts'
+import { PG_CONNECTION, pgExec } from '../helpers/pg.ts'
 
 const TABLE = 'rivet_csv_records'
 
@@ -28,14 +28,7 @@ beforeAll(() =>
   `)
 )
 
-const source = new PostgresSource({
-  host: '127.0.0.1',
-  port: 5432,
-  user: 'postgres',
-  database: 'test',
-  tls: 'disable',
-  target: '127.0.0.1:5432/test',
-})
+const source = new PostgresSource({ ...PG_CONNECTION })
 afterAll(() => source.close())
 
 // Every read the runs ask for, to see whether they asked for records.

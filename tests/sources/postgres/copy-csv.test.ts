@@ -14,7 +14,7 @@ import { columnConverter } from '../../../src/sources/batch.ts'
 import type { BatchLimits, ReadRequest } from '../../../src/sources/source.ts'
 import type { Column } from '../../../src/types/output.ts'
 import type { ColumnBatch } from '../../../src/types/values.ts'
-import { PG_URL, pgExec } from '../../helpers/pg.ts'
+import { PG_CONNECTION, PG_URL, pgExec } from '../../helpers/pg.ts'
 import { edgesTable } from '../../helpers/pg-edges.ts'
 
 const SCHEMA = 'rivet_copy_csv'
@@ -51,14 +51,7 @@ beforeAll(() =>
   `)
 )
 
-const source = new PostgresSource({
-  host: '127.0.0.1',
-  port: 5432,
-  user: 'postgres',
-  database: 'test',
-  tls: 'disable',
-  target: '127.0.0.1:5432/test',
-})
+const source = new PostgresSource({ ...PG_CONNECTION })
 
 afterAll(() => source.close())
 
@@ -178,6 +171,48 @@ describe('CSV COPY read', () => {
     } finally {
       await sql.end()
     }
+  })
+
+  test('a row with another number of fields, or a NULL in a NOT NULL column, stops the read', () => {
+    const text = (name: string, nullable: boolean): Column => ({
+      name,
+      sourceType: 'text',
+      nullable,
+      type: { kind: 'string' },
+    })
+    const plans = (columns: Column[]) =>
+      csvFieldPlans(
+        columns.map((c) => ({
+          name: c.name,
+          oid: 25,
+          formatted: 'text',
+          category: 'S',
+          nullable: c.nullable,
+        })),
+        columns,
+        columns.map((c) => columnConverter(c)),
+        true,
+      )
+    const read = (columns: Column[], rows: string) => {
+      const batches: ColumnBatch[] = []
+      const reader = new CsvRecordReader(plans(columns), LIMITS, (b) => batches.push(b))
+      reader.push(new TextEncoder().encode(rows))
+      reader.flush()
+      return batches
+    }
+    const two = [text('a', true), text('b', true)]
+    expect(() => read(two, 'x,y\nx\n')).toThrow('COPY sent a row that does not have 2 fields')
+    expect(() => read(two, 'x,y,z\n')).toThrow('COPY sent a row that does not have 2 fields')
+    expect(() => read([text('a', true), text('b', false)], 'x,y\nx,\n')).toThrow(
+      'column "b" was described as NOT NULL but a row holds NULL',
+    )
+    // Nothing was handed over from the rows before the bad one.
+    const batches: ColumnBatch[] = []
+    const reader = new CsvRecordReader(plans(two), LIMITS, (b) => batches.push(b))
+    expect(() => reader.push(new TextEncoder().encode('x,y\nx\n'))).toThrow()
+    expect(batches).toEqual([])
+    // The well-formed rows read as they are.
+    expect(new TextDecoder().decode(read(two, 'x,"y,1"\n,\n')[0].csv)).toBe('x,"y,1"\r\n,\r\n')
   })
 
   test.each([['ts', 'id <= 2'], ['n', 'id <> 2']])(

@@ -17,7 +17,7 @@ import { columnConverter } from '../../../src/sources/batch.ts'
 import type { Column } from '../../../src/types/output.ts'
 import { daysFromCivil } from '../../../src/types/temporal.ts'
 import type { ColumnBatch, Value } from '../../../src/types/values.ts'
-import { PG_URL, pgExec } from '../../helpers/pg.ts'
+import { PG_CONNECTION, PG_URL, pgExec } from '../../helpers/pg.ts'
 import { edgesTable } from '../../helpers/pg-edges.ts'
 
 const SCHEMA = 'rivet_copy_read'
@@ -33,15 +33,7 @@ beforeAll(async () => {
   `)
 })
 
-const CONNECTION = {
-  host: '127.0.0.1',
-  port: 5432,
-  user: 'postgres',
-  database: 'test',
-  tls: 'disable',
-  target: '127.0.0.1:5432/test',
-} as const
-const source = new PostgresSource({ ...CONNECTION })
+const source = new PostgresSource({ ...PG_CONNECTION })
 
 afterAll(() => source.close())
 
@@ -116,7 +108,7 @@ describe('binary COPY read', () => {
 
   test('a connection that never described the query (a parallel chunk) reads the same', async () => {
     const req = await request(`select id, ia, ta, m, iv, n40 from ${SCHEMA}.edges order by id`)
-    const fresh = new PostgresSource({ ...CONNECTION })
+    const fresh = new PostgresSource({ ...PG_CONNECTION })
     try {
       const viaFresh = rows(await collect(fresh.read(req, LIMITS)))
       expect(viaFresh).toEqual(rows(await collect(source.read(req, LIMITS))))
@@ -241,7 +233,7 @@ describe('binary COPY read', () => {
       server.on('close', close).on('error', close)
     })
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-    const proxied = new PostgresSource({ ...CONNECTION, port: (proxy.address() as net.AddressInfo).port })
+    const proxied = new PostgresSource({ ...PG_CONNECTION, port: (proxy.address() as net.AddressInfo).port })
     try {
       const query = `select i, repeat('y', 200) as pad from generate_series(1, 20000) as i`
       const described = await proxied.describe(query)
