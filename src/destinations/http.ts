@@ -44,7 +44,12 @@ export class NetworkError extends Error {
  * stream chunked, without a length, which object stores refuse: Deno gets the bytes.
  */
 const STREAM_BODIES = Boolean((globalThis as { Bun?: unknown }).Bun)
-const BODY_SLICE = 256 * 1024
+/**
+ * Each slice is read in a turn of the event loop, which the encoder keeps busy: with 256 KB
+ * slices a 16 MB part took 1.5-2.4 s to MinIO during an export and the parts in flight piled up
+ * to the limit; with 4 MB slices 0.3-0.6 s, one part in flight (docs/benchmarks.md).
+ */
+const BODY_SLICE = 4 * 1024 * 1024
 
 /** A stream of `bytes` in slices, each read only when the one before has been taken. */
 function sliced(bytes: Uint8Array): ReadableStream<Uint8Array> {

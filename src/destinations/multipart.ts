@@ -34,7 +34,18 @@ export interface PartOptions {
 
 /** A writable that uploads through `upload` and commits on close. */
 export function multipartWritable(upload: PartUpload, options: PartOptions): WritableStream<Uint8Array> {
-  let buffer = new Uint8Array(options.partSize)
+  // A part's buffer is reused once its upload has settled. A new buffer per part left every old
+  // one to the garbage collector, and Bun let them pile up: 24 parts of 16 MB added 150-220 MB
+  // of RSS, ~55 MB with reuse (tests/destinations/s3.test.ts).
+  const spare: Uint8Array[] = []
+  const take = (size: number): Uint8Array => {
+    const reused = spare.pop()
+    if (reused?.length === size) return reused
+    // Part sizes only grow, so a spare of another size is of no more use.
+    spare.length = 0
+    return new Uint8Array(size)
+  }
+  let buffer = take(options.partSize)
   let filled = 0
   let index = 0
   let offset = 0
@@ -50,14 +61,15 @@ export function multipartWritable(upload: PartUpload, options: PartOptions): Wri
       await upload.begin()
       begun = true
     }
-    const body = buffer.subarray(0, filled)
-    const part = upload.uploadPart(index, offset, body, last).catch((error) => {
-      failure ??= error
-    })
+    const full = buffer
+    const part = upload.uploadPart(index, offset, full.subarray(0, filled), last).then(
+      () => void spare.push(full),
+      (error) => void (failure ??= error),
+    )
     index++
     offset += filled
     filled = 0
-    buffer = new Uint8Array(sizeOf(index))
+    if (!last) buffer = take(sizeOf(index))
     const tracked = part.finally(() => inFlight.delete(tracked))
     inFlight.add(tracked)
     // Backpressure: wait while the maximum number of parts is in flight.

@@ -61,12 +61,12 @@ export async function putObject(bucket: string, key: string, body: Uint8Array): 
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))
 }
 
-/** An object's ETag (a multipart object's ends in `-<parts>`). */
 /** Deletes an object (the 1 GB tests' objects would fill a disk over repeated runs). */
 export async function deleteObject(bucket: string, key: string): Promise<void> {
   await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }))
 }
 
+/** An object's ETag (a multipart object's ends in `-<parts>`). */
 export async function etag(bucket: string, key: string): Promise<string> {
   return (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag ?? ''
 }
