@@ -7,7 +7,8 @@ import { sourceError } from '../errors.ts'
 import { collectGarbage } from '../runtime/memory.ts'
 import { type Converter, converterFor, type DriverValue } from '../types/convert.ts'
 import { type Column, typeName } from '../types/output.ts'
-import { type ColumnBatch, type ColumnValues, setInt64Words, type Value } from '../types/values.ts'
+import { type ColumnBatch, setInt64Words, type Value } from '../types/values.ts'
+import { BatchColumns } from './batch-columns.ts'
 import type { BatchLimits } from './source.ts'
 
 /** A per-column step a driver needs before conversion (e.g. PostgreSQL array text). */
@@ -55,14 +56,7 @@ function sizeOf(value: Value): number {
  */
 export class BatchBuilder {
   private readonly converters: Converter[]
-  private columnsData: Value[][]
-  /** Per int64 column, the batch's vector while it holds every row so far, and its words. */
-  private vectors: (BigInt64Array | undefined)[] = []
-  private words: Int32Array[] = []
-  /** Rows the vectors have room for (infinite without int64 columns). */
-  private capacity = 0
-  private rows = 0
-  private bytes = 0
+  private readonly batch: BatchColumns
 
   /**
    * Each column converts through {@link columnConverter} with its `prepare` step, unless
@@ -79,32 +73,13 @@ export class BatchBuilder {
     private readonly int64: boolean[] = [],
   ) {
     this.converters = columns.map((column, i) => converters[i] ?? columnConverter(column, prepare[i]))
-    this.columnsData = columns.map(() => [])
-    this.startVectors()
-  }
-
-  private startVectors(capacity = 1024): void {
-    this.vectors = this.columns.map((_, c) => this.int64[c] ? new BigInt64Array(capacity) : undefined)
-    this.words = this.vectors.map((vector) => vector ? new Int32Array(vector.buffer) : new Int32Array(0))
-    this.capacity = this.int64.some(Boolean) ? capacity : Infinity
-  }
-
-  /** Doubles the vectors' room, keeping their rows. */
-  private grow(): void {
-    const vectors = this.vectors
-    this.startVectors(this.capacity * 2)
-    vectors.forEach((vector, c) => vector ? this.vectors[c]!.set(vector) : this.vectors[c] = undefined)
-  }
-
-  /** Moves a column's vector into its array, for a value the vector cannot hold. */
-  private toArray(c: number): void {
-    this.columnsData[c] = Array.from(this.vectors[c]!.subarray(0, this.rows))
-    this.vectors[c] = undefined
+    this.batch = new BatchColumns(columns.map((_, c) => this.int64[c] ?? false), 1024)
   }
 
   /** Adds one row of driver values, in column order. */
   add(row: readonly DriverValue[]): void {
-    if (this.rows === this.capacity) this.grow()
+    const batch = this.batch
+    batch.reserve()
     for (let c = 0; c < this.converters.length; c++) {
       let value: Value
       try {
@@ -113,48 +88,40 @@ export class BatchBuilder {
         throw valueError(this.columns[c], error)
       }
       if (value === null && !this.columns[c].nullable) throw nullError(this.columns[c])
-      const vector = this.vectors[c]
+      const vector = batch.vectors[c]
       if (vector) {
         if (typeof value === 'number') {
-          setInt64Words(this.words[c], this.rows, value)
-          this.bytes += 8
+          setInt64Words(batch.words[c], batch.rows, value)
+          batch.bytes += 8
           continue
         }
         if (typeof value === 'bigint' && BigInt.asIntN(64, value) === value) {
-          vector[this.rows] = value
-          this.bytes += 8
+          vector[batch.rows] = value
+          batch.bytes += 8
           continue
         }
-        this.toArray(c)
+        batch.toArray(c)
       }
       // The contract's int64 values are bigints.
-      this.columnsData[c].push(typeof value === 'number' && this.int64[c] ? BigInt(value) : value)
-      this.bytes += value === null ? 1 : sizeOf(value)
+      batch.values[c].push(typeof value === 'number' && this.int64[c] ? BigInt(value) : value)
+      batch.bytes += value === null ? 1 : sizeOf(value)
     }
-    this.rows++
+    batch.rows++
   }
 
   /** Whether the batch has reached either limit. */
   full(limits: BatchLimits): boolean {
-    return this.rows >= limits.rows || this.bytes >= limits.bytes
+    return this.batch.rows >= limits.rows || this.batch.bytes >= limits.bytes
   }
 
   /** Rows added since the last {@link take}. */
   get length(): number {
-    return this.rows
+    return this.batch.rows
   }
 
   /** Hands over the rows added so far and starts a new batch. */
   take(): ColumnBatch {
-    const columns: ColumnValues[] = this.columnsData.map((values, c) =>
-      this.vectors[c]?.subarray(0, this.rows) ?? values
-    )
-    const batch = { length: this.rows, columns, bytes: this.bytes }
-    this.columnsData = this.columns.map(() => [])
-    this.startVectors(Math.max(1024, this.rows))
-    this.rows = 0
-    this.bytes = 0
-    return batch
+    return this.batch.take()
   }
 }
 

@@ -7,7 +7,8 @@
 import { Buffer } from 'node:buffer'
 import { sourceError } from '../../errors.ts'
 import type { Column } from '../../types/output.ts'
-import type { ColumnBatch, ColumnValues, Value } from '../../types/values.ts'
+import type { ColumnBatch, Value } from '../../types/values.ts'
+import { BatchColumns } from '../batch-columns.ts'
 import { nullError, valueError } from '../batch.ts'
 import type { BatchLimits } from '../source.ts'
 import type { FieldDecoder, Int64FieldDecoder } from './binary.ts'
@@ -24,12 +25,7 @@ export class CopyTupleReader {
   private buffer: ArrayBufferLike | undefined
   private view!: DataView
   private bytes!: Buffer
-  private columnsData: Value[][]
-  /** Per column, the batch's int64 vector while it holds every row so far, and its words. */
-  private vectors: (BigInt64Array | undefined)[] = []
-  private words: Int32Array[] = []
-  private rows = 0
-  private size = 0
+  private readonly batch: BatchColumns
 
   constructor(
     private readonly columns: Column[],
@@ -39,19 +35,8 @@ export class CopyTupleReader {
     private readonly limits: BatchLimits,
     private readonly onBatch: (batch: ColumnBatch) => void,
   ) {
-    this.columnsData = columns.map(() => [])
-    this.startVectors()
-  }
-
-  private startVectors(): void {
-    this.vectors = this.int64.map((decoder) => decoder && new BigInt64Array(this.limits.rows))
-    this.words = this.vectors.map((vector) => vector ? new Int32Array(vector.buffer) : new Int32Array(0))
-  }
-
-  /** Moves a column's vector into its array, for a value the vector cannot hold. */
-  private toArray(c: number): void {
-    this.columnsData[c] = Array.from(this.vectors[c]!.subarray(0, this.rows))
-    this.vectors[c] = undefined
+    // Room for a whole batch: a batch is handed over when it reaches `limits.rows`.
+    this.batch = new BatchColumns(int64.map(Boolean), limits.rows)
   }
 
   /** Whether the trailer has arrived: every tuple has been read. */
@@ -90,16 +75,7 @@ export class CopyTupleReader {
 
   /** Hands over the rows read since the last batch, if any. */
   flush(): void {
-    if (this.rows === 0) return
-    const columns: ColumnValues[] = this.columnsData.map((values, c) =>
-      this.vectors[c]?.subarray(0, this.rows) ?? values
-    )
-    const batch = { length: this.rows, columns, bytes: this.size }
-    this.columnsData = this.columns.map(() => [])
-    this.startVectors()
-    this.rows = 0
-    this.size = 0
-    this.onBatch(batch)
+    if (this.batch.rows > 0) this.onBatch(this.batch.take())
   }
 
   private readHeader(at: number): void {
@@ -128,7 +104,8 @@ export class CopyTupleReader {
   }
 
   private readTuple(at: number): void {
-    const { view, bytes, decoders, columnsData, vectors, rows } = this
+    const { view, bytes, decoders, batch } = this
+    const { values, vectors, words, rows } = batch
     let pos = at
     for (let c = 0; c < decoders.length; c++) {
       const length = view.getInt32(pos)
@@ -136,12 +113,12 @@ export class CopyTupleReader {
       const vector = vectors[c]
       if (length < 0) {
         if (!this.columns[c].nullable) throw nullError(this.columns[c])
-        if (vector) this.toArray(c)
-        columnsData[c].push(null)
-        this.size += 1
+        if (vector) batch.toArray(c)
+        values[c].push(null)
+        batch.bytes += 1
         continue
       }
-      if (!vector || !this.int64[c]!(view, pos, this.words[c], rows)) {
+      if (!vector || !this.int64[c]!(view, pos, words[c], rows)) {
         let value: Value
         try {
           value = decoders[c](view, bytes, pos, length)
@@ -151,14 +128,14 @@ export class CopyTupleReader {
         // A vector would wrap a bigint past int64.
         if (vector && typeof value === 'bigint' && BigInt.asIntN(64, value) === value) vector[rows] = value
         else {
-          if (vector) this.toArray(c)
-          columnsData[c].push(value)
+          if (vector) batch.toArray(c)
+          values[c].push(value)
         }
       }
-      this.size += length + 4
+      batch.bytes += length + 4
       pos += length
     }
-    this.rows++
-    if (this.rows >= this.limits.rows || this.size >= this.limits.bytes) this.flush()
+    batch.rows++
+    if (batch.rows >= this.limits.rows || batch.bytes >= this.limits.bytes) this.flush()
   }
 }
