@@ -130,23 +130,34 @@ export class BatchBuilder {
  * peak RSS 226 -> ~165 MB for Parquet and 230 -> ~150 MB for CSV, at no measurable CPU cost.
  */
 const COLLECT_EVERY_BYTES = 2 * 1024 * 1024
-/** A collection may take at most this share of the time since the previous one. */
+/** A collection may take at most this share of the time since the previous one... */
 const COLLECT_MAX_SHARE = 0.1
+/**
+ * ...unless this much input has passed since it: the garbage between two collections is what the
+ * peak RSS holds beyond the live data. Measured at 10M rows (Bun, a collection ~10 ms): PostgreSQL
+ * to Parquet 135 -> 118 MB, to CSV 138 -> 110 MB, MariaDB 155 -> 142 MB, to MinIO 190-200 ->
+ * 148-157 MB, for 0 to 8% more CPU (less system time offsets most of the collections' cost).
+ */
+const COLLECT_AT_LEAST_EVERY_BYTES = 4 * 1024 * 1024
 
 /**
  * Paces garbage collections by input: call it with each batch's bytes. Every
  * {@link COLLECT_EVERY_BYTES} it collects (see collectGarbage), unless collections have been
- * slow for the heap at hand.
+ * slow for the heap at hand, and every {@link COLLECT_AT_LEAST_EVERY_BYTES} in any case.
  */
-export function garbagePacer(): (bytes: number) => void {
+export function garbagePacer(
+  collect: () => void = collectGarbage,
+  now: () => number = () => performance.now(),
+): (bytes: number) => void {
   let sinceCollect = 0
   let collectAfter = 0
   return (bytes) => {
     sinceCollect += bytes
-    if (sinceCollect < COLLECT_EVERY_BYTES || performance.now() < collectAfter) return
-    const start = performance.now()
-    collectGarbage()
-    const end = performance.now()
+    if (sinceCollect < COLLECT_EVERY_BYTES) return
+    if (now() < collectAfter && sinceCollect < COLLECT_AT_LEAST_EVERY_BYTES) return
+    const start = now()
+    collect()
+    const end = now()
     collectAfter = end + (end - start) / COLLECT_MAX_SHARE
     sinceCollect = 0
   }

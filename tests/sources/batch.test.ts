@@ -1,10 +1,11 @@
 /**
  * BatchBuilder's int64 columns (src/sources/batch.ts): numbers and bigints go into an int64
  * vector, across its growth and from batch to batch; a NULL or a value past int64 turns the
- * column into an array of bigints for the rest of the batch; other columns stay arrays.
+ * column into an array of bigints for the rest of the batch; other columns stay arrays. And the
+ * pacing of garbage collections by input.
  */
 import { describe, expect, test } from 'bun:test'
-import { BatchBuilder } from '../../src/sources/batch.ts'
+import { BatchBuilder, garbagePacer } from '../../src/sources/batch.ts'
 import type { DriverValue } from '../../src/types/convert.ts'
 import type { Column } from '../../src/types/output.ts'
 import { isInt64Vector, type Value } from '../../src/types/values.ts'
@@ -54,5 +55,34 @@ describe('BatchBuilder int64 columns', () => {
     expect(b.take().columns[0]).toEqual([1n, 2n ** 63n, 3n])
     b.add([9, 'a'])
     expect(isInt64Vector(b.take().columns[0])).toBe(true)
+  })
+})
+
+describe('garbagePacer', () => {
+  const MB = 1024 * 1024
+
+  /** Feeds `total` MB in 1 MB batches; each collection takes `collectMs`, each MB `mbMs`. */
+  function collections(total: number, collectMs: number, mbMs: number): number[] {
+    let clock = 0
+    const at: number[] = []
+    let fed = 0
+    const pace = garbagePacer(() => {
+      at.push(fed)
+      clock += collectMs
+    }, () => clock)
+    for (fed = 1; fed <= total; fed++) {
+      clock += mbMs
+      pace(MB)
+    }
+    return at
+  }
+
+  test('collects every 2 MB while collections are cheap', () => {
+    expect(collections(12, 1, 100)).toEqual([2, 4, 6, 8, 10, 12])
+  })
+
+  test('holds off while collections are slow, but never past 4 MB of input', () => {
+    // A 10 ms collection, with 1 ms per MB: the 10% share alone would wait 100 MB.
+    expect(collections(12, 10, 1)).toEqual([2, 6, 10])
   })
 })
