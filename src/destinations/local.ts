@@ -54,6 +54,8 @@ async function syncDirectory(dir: string): Promise<void> {
 
 /** A lock older than this was left by a process that died holding it (perhaps on another host). */
 const STALE_LOCK_MS = 30_000
+/** A lock with no owner written in it yet is abandoned after this long. */
+const UNOWNED_LOCK_MS = 2_000
 
 function contentVersion(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 32)
@@ -66,7 +68,10 @@ async function abandoned(lock: string): Promise<boolean> {
     stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0),
   ])
   if (age > STALE_LOCK_MS) return true
-  if (owner[1] !== hostname() || !Number(owner[0])) return false
+  // The owner is written right after the lock is created: a lock still without one after a
+  // moment was left by a process killed in between (seen in CI: a SIGKILL mid-run).
+  if (!Number(owner[0])) return age > UNOWNED_LOCK_MS
+  if (owner[1] !== hostname()) return false
   try {
     process.kill(Number(owner[0]), 0)
     return false

@@ -73,4 +73,15 @@ describe('StateStore on a local directory', () => {
     await store.save(emptyState('e'), undefined)
     expect(Date.now() - started).toBeLessThan(1000)
   })
+
+  test('an empty lock (its owner killed before writing itself in) is taken over after a moment', async () => {
+    const dir = tempDir()
+    const store = new StateStore(new LocalDestination(dir), (name) => `${name}.json`)
+    writeFileSync(join(dir, 'e.json.lock'), '')
+    const started = Date.now()
+    await store.save(emptyState('e'), undefined)
+    // Not at once (a live owner writes itself in right after creating the lock), nor after 10 s.
+    expect(Date.now() - started).toBeGreaterThan(1500)
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
 })
