@@ -32,23 +32,26 @@ export class BatchColumns {
 
   private start(capacity: number): void {
     this.values = this.int64.map(() => [])
-    this.vectors = this.int64.map((flag) => flag ? new BigInt64Array(capacity) : undefined)
-    this.words = this.vectors.map((vector) => vector ? new Int32Array(vector.buffer) : new Int32Array(0))
+    this.setVectors(this.int64.map((flag) => flag ? new BigInt64Array(capacity) : undefined))
     this.capacity = this.int64.some(Boolean) ? capacity : Infinity
+  }
+
+  /** Sets the vectors and the words over them. */
+  private setVectors(vectors: (BigInt64Array | undefined)[]): void {
+    this.vectors = vectors
+    this.words = vectors.map((vector) => vector ? new Int32Array(vector.buffer) : new Int32Array(0))
   }
 
   /** Makes room for one more row: call before adding one. */
   reserve(): void {
     if (this.rows < this.capacity) return
-    const vectors = this.vectors
     this.capacity *= 2
-    this.vectors = vectors.map((vector) => {
+    this.setVectors(this.vectors.map((vector) => {
       if (!vector) return undefined
       const grown = new BigInt64Array(this.capacity)
       grown.set(vector)
       return grown
-    })
-    this.words = this.vectors.map((vector) => vector ? new Int32Array(vector.buffer) : new Int32Array(0))
+    }))
   }
 
   /** Moves a column's vector into its array, for a value the vector cannot hold. */

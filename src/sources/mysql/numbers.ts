@@ -28,9 +28,10 @@ const ZERO = 48
 
 /**
  * DECIMAL text (`-123.45`, always with the column's scale of fraction digits) as the unscaled
- * bigint of decimal(precision, scale), or as a number with `numbers` (see {@link bigIntAt}). The digits accumulate in a double, exactly while it stays
- * a safe integer (any 15 digits); larger values, or text not in that plain form, are returned as
- * text for src/types to parse, which also reports values that don't fit.
+ * bigint of decimal(precision, scale), or as a number with `numbers` (see {@link bigIntAt}). The
+ * digits accumulate in a double, exactly while it stays a safe integer (any 15 digits); larger
+ * values, or text not in that plain form, are returned as text for src/types to parse, which also
+ * reports values that don't fit.
  */
 export function decimalDecoder(precision: number, scale: number, numbers = false): BytesDecoder {
   const limit = 10 ** precision
