@@ -1,11 +1,14 @@
 /**
  * Request bodies as the stores receive them: a large upload part arrives whole, with its
- * Content-Length (S3 and Azure refuse a chunked body), and is sent without a copy of it.
+ * Content-Length (S3 and Azure refuse a chunked body), and is sent without a copy of it; an S3
+ * request signs the SHA-256 of the body it carries, so the store checks every byte.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { fetchOrThrow } from '../../src/destinations/http.ts'
+import { S3Client } from '../../src/destinations/s3/client.ts'
+import { Secret } from '../../src/log/secret.ts'
 
 /**
  * Answers every request with what it received, hashed as it streamed in. It runs in a process
@@ -81,5 +84,29 @@ describe('fetchOrThrow', () => {
       expect(got.sha256).toBe(sha256(body))
       expect(got.headers['content-length']).toBe(String(body.length))
     }
+  })
+})
+
+describe('S3Client', () => {
+  test('signs the SHA-256 of the body it sends, and UNSIGNED-PAYLOAD without one', async () => {
+    const s3 = new S3Client(
+      { endpoint: url.slice(0, -1), region: 'us-east-1', bucket: 'b', pathStyle: true },
+      {
+        source: 'test',
+        refreshable: false,
+        get: () =>
+          Promise.resolve({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: new Secret('not-a-real-secret') }),
+        invalidate: () => {},
+      },
+    )
+    const body = new Uint8Array(3 * 1024 * 1024 + 5).map((_, i) => i * 7)
+    for (const sent of [body, '<CompleteMultipartUpload/>']) {
+      const got = await (await s3.send('UploadPart', 'PUT', 'k', { body: sent })).json() as Received
+      expect(got.sha256).toBe(sha256(sent))
+      expect(got.headers['x-amz-content-sha256']).toBe(sha256(sent))
+      expect(got.headers.authorization).toContain('x-amz-content-sha256')
+    }
+    const get = await (await s3.send('GetObject', 'GET', 'k')).json() as Received
+    expect(get.headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD')
   })
 })

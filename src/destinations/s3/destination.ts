@@ -1,20 +1,12 @@
 /**
  * An S3 bucket (AWS or any S3-compatible store) as a destination: small objects in one PUT,
- * larger ones as a multipart upload with Content-MD5 on every part, retried with backoff, and
+ * larger ones as a multipart upload (every body signed with its SHA-256), retried with backoff, and
  * aborted on failure or interruption so no incomplete upload is left behind.
  */
 import { authError, destinationError, RivetError } from '../../errors.ts'
 import { maskKeyId } from '../../auth/credentials.ts'
 import type { CredentialInfo, Destination, Versioned } from '../destination.ts'
-import {
-  contentMd5,
-  NetworkError,
-  StoreError,
-  transient,
-  versionCondition,
-  xmlTag,
-  xmlTexts,
-} from '../http.ts'
+import { NetworkError, StoreError, transient, versionCondition, xmlTag, xmlTexts } from '../http.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
 import { listUnder, streamObject } from '../objects.ts'
 import { withRetry } from '../retry.ts'
@@ -200,7 +192,7 @@ export class S3Destination implements Destination {
     const etags: string[] = []
     const upload: PartUpload = {
       putWhole: async (body) => {
-        await this.send('PutObject', 'PUT', key, { body, headers: { 'content-md5': contentMd5(body) } })
+        await this.send('PutObject', 'PUT', key, { body })
       },
       begin: async () => {
         const response = await this.send('CreateMultipartUpload', 'POST', key, { query: { uploads: '' } })
@@ -211,7 +203,6 @@ export class S3Destination implements Destination {
         const response = await this.send('UploadPart', 'PUT', key, {
           query: { partNumber: String(index + 1), uploadId },
           body,
-          headers: { 'content-md5': contentMd5(body) },
         })
         etags[index] = response.headers.get('etag') ?? ''
       },
@@ -239,7 +230,6 @@ export class S3Destination implements Destination {
   async put(path: string, bytes: Uint8Array): Promise<void> {
     await this.send('PutObject', 'PUT', this.key(path), {
       body: bytes,
-      headers: { 'content-md5': contentMd5(bytes) },
     })
   }
 
@@ -264,7 +254,7 @@ export class S3Destination implements Destination {
     try {
       const response = await this.send('PutObject', 'PUT', this.key(path), {
         body: bytes,
-        headers: { 'content-md5': contentMd5(bytes), ...versionCondition(version) },
+        headers: versionCondition(version),
       })
       return response.headers.get('etag') ?? ''
     } catch (error) {
