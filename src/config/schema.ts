@@ -108,7 +108,7 @@ const s3Destination = z.strictObject({
   role_session_name: z.string().regex(/^[\w+=,.@-]{2,64}$/, 'must be 2-64 of letters, digits and +=,.@_-')
     .optional().describe('session name of the assumed role, default rivet-<time>'),
   role_duration: duration.optional().describe('lifetime of each assumed-role session, default 1h'),
-  part_size: size.optional().describe('multipart part size, default 16MB (grows past 1,000 parts)'),
+  part_size: size.optional().describe('multipart part size, default 8MB (grows past 1,000 parts)'),
   upload_concurrency: z.number().int().min(1).max(64).optional().describe(
     'parts uploaded at once, default 4',
   ),
@@ -151,7 +151,7 @@ const gcsDestination = z.strictObject({
     'send no credentials (emulators, public buckets); turns every credential source off',
   ),
   part_size: size.optional().describe(
-    'resumable upload chunk size, default 16MB (rounded up to a multiple of 256KiB)',
+    'resumable upload chunk size, default 8MB (rounded up to a multiple of 256KiB)',
   ),
 }).superRefine((block, ctx) => {
   for (const key of ['credentials_file', 'impersonate_service_account'] as const) {
@@ -196,7 +196,7 @@ const azureDestination = z.strictObject({
   endpoint: z.url().optional().describe(
     'blob endpoint, default https://<account>.blob.core.windows.net; Azurite: http://127.0.0.1:10000/<account>',
   ),
-  part_size: size.optional().describe('block size, default 16MB (grows past 5,000 blocks)'),
+  part_size: size.optional().describe('block size, default 8MB (grows past 5,000 blocks)'),
   upload_concurrency: z.number().int().min(1).max(64).optional().describe(
     'blocks uploaded at once, default 4',
   ),
