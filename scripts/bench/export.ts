@@ -86,13 +86,18 @@ const s3 = new AwsClient({
   region: 'us-east-1',
 })
 
-/** Bytes of the data objects under a prefix in the bench bucket. */
+/**
+ * Bytes of the data objects under a prefix in the bench bucket. The objects are deleted once
+ * counted: a gigabyte per CSV run would fill MinIO's disk over a few sittings.
+ */
 async function minioBytes(prefix: string): Promise<number> {
   const res = await s3.fetch(`${MINIO.endpoint}/${BUCKET}?list-type=2&prefix=${encodeURIComponent(prefix)}`)
   const xml = await res.text()
   let total = 0
   for (const m of xml.matchAll(/<Key>([^<]*)<\/Key>.*?<Size>(\d+)<\/Size>/gs)) {
     if (!m[1].includes('/_rivet/')) total += Number(m[2])
+    const key = m[1].split('/').map(encodeURIComponent).join('/')
+    await (await s3.fetch(`${MINIO.endpoint}/${BUCKET}/${key}`, { method: 'DELETE' })).text()
   }
   return total
 }

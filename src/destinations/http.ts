@@ -46,12 +46,12 @@ export class NetworkError extends Error {
 const STREAM_BODIES = Boolean((globalThis as { Bun?: unknown }).Bun)
 /**
  * The slices are all queued at once: Bun's fetch took one per turn of the event loop, which the
- * encoder keeps busy, so parts waited on the loop. Queued, small slices are written off the main
- * thread: 60 parts of 16 MB to MinIO left a busy loop 89% of its time with 512 KB slices, 78%
- * with 1 MB, 66% with 4 MB slices pulled one at a time (which also held ~10 MB more); 959 MB of
- * CSV to MinIO went from 10.4-11.2 to 10.0-10.5 s (docs/benchmarks.md, sixth round).
+ * encoder keeps busy, so parts waited on the loop (4 MB slices pulled one at a time: 10.4-11.2 s
+ * for 959 MB of CSV to MinIO, 10.0-10.5 s queued). Their size trades memory for main-thread time:
+ * 10M rows to MinIO as Parquet peaked at 139-144 MB with 2 MB slices, 143-150 MB with 512 KB and
+ * 151-162 MB with 128 KB, for ~0.4 s more CPU than 512 KB (docs/benchmarks.md, sixth round).
  */
-const BODY_SLICE = 512 * 1024
+const BODY_SLICE = 2 * 1024 * 1024
 
 /** A stream of `bytes` in slices, all queued at once (views, not copies). */
 function sliced(bytes: Uint8Array): ReadableStream<Uint8Array> {
