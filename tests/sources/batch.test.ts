@@ -62,11 +62,11 @@ describe('garbagePacer', () => {
   const MB = 1024 * 1024
 
   /** Feeds `total` MB in 1 MB batches; each collection takes `collectMs`, each MB `mbMs`. */
-  function collections(total: number, collectMs: number, mbMs: number): number[] {
+  function collections(total: number, collectMs: number, mbMs: number, atLeastEvery?: number): number[] {
     let clock = 0
     const at: number[] = []
     let fed = 0
-    const pace = garbagePacer(() => {
+    const pace = garbagePacer(atLeastEvery, () => {
       at.push(fed)
       clock += collectMs
     }, () => clock)
@@ -84,5 +84,9 @@ describe('garbagePacer', () => {
   test('holds off while collections are slow, but never past 4 MB of input', () => {
     // A 10 ms collection, with 1 ms per MB: the 10% share alone would wait 100 MB.
     expect(collections(12, 10, 1)).toEqual([2, 6, 10])
+  })
+
+  test('with a 2 MB floor (row drivers), collects every 2 MB even when collections are slow', () => {
+    expect(collections(12, 10, 1, 2 * MB)).toEqual([2, 4, 6, 8, 10, 12])
   })
 })
