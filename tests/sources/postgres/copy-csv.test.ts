@@ -93,6 +93,23 @@ async function bothPaths(
   }
 }
 
+/** A text column. */
+function text(name: string, nullable: boolean): Column {
+  return { name, sourceType: 'text', nullable, type: { kind: 'string' } }
+}
+
+/** The plans of text columns. */
+function plans(columns: Column[]) {
+  return csvFieldPlans(
+    columns.map((c) => ({ name: c.name, oid: 25, formatted: 'text', category: 'S', nullable: c.nullable })),
+    columns,
+    columns.map((c) => columnConverter(c)),
+    true,
+  )
+}
+
+const utf8 = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8')
+
 describe('CSV COPY read', () => {
   test('records of every type are the CSV of the decoded values, byte for byte', async () => {
     const { records, values, batches } = await bothPaths(`select * from ${SCHEMA}.edges order by id`)
@@ -174,25 +191,6 @@ describe('CSV COPY read', () => {
   })
 
   test('a row with another number of fields, or a NULL in a NOT NULL column, stops the read', () => {
-    const text = (name: string, nullable: boolean): Column => ({
-      name,
-      sourceType: 'text',
-      nullable,
-      type: { kind: 'string' },
-    })
-    const plans = (columns: Column[]) =>
-      csvFieldPlans(
-        columns.map((c) => ({
-          name: c.name,
-          oid: 25,
-          formatted: 'text',
-          category: 'S',
-          nullable: c.nullable,
-        })),
-        columns,
-        columns.map((c) => columnConverter(c)),
-        true,
-      )
     const read = (columns: Column[], rows: string) => {
       const batches: ColumnBatch[] = []
       const reader = new CsvRecordReader(plans(columns), LIMITS, (b) => batches.push(b))
@@ -213,6 +211,48 @@ describe('CSV COPY read', () => {
     expect(batches).toEqual([])
     // The well-formed rows read as they are.
     expect(new TextDecoder().decode(read(two, 'x,"y,1"\n,\n')[0].csv)).toBe('x,"y,1"\r\n,\r\n')
+  })
+
+  test('a record longer than the data first looked at reads whole, in one chunk or in pieces', () => {
+    const long = 'x'.repeat(100_000)
+    const rows = `a,b\n${long},"${long}"\nc,d\n`
+    const expected = rows.replaceAll('\n', '\r\n')
+    const data = new TextEncoder().encode(rows)
+    for (const size of [data.length, 30_000, 4_096]) {
+      const batches: ColumnBatch[] = []
+      const reader = new CsvRecordReader(
+        plans([text('a', true), text('b', true)]),
+        LIMITS,
+        (b) => batches.push(b),
+      )
+      for (let at = 0; at < data.length; at += size) reader.push(data.subarray(at, at + size))
+      reader.flush()
+      expect(batches.reduce((n, b) => n + b.length, 0)).toBe(3)
+      expect(batches.map((b) => utf8(b.csv!)).join('')).toBe(expected)
+    }
+  })
+
+  test('a batch buffer given back is written again, one not given back never is', () => {
+    const row = 'x'.repeat(1_000) + ',y\n'
+    const batches: ColumnBatch[] = []
+    const copies: string[] = []
+    const reader = new CsvRecordReader(plans([text('a', true), text('b', true)]), LIMITS, (b) => {
+      batches.push(b)
+      copies.push(utf8(b.csv!))
+      // The first batch is given back as the encoder does, once copied; the rest are kept.
+      if (batches.length === 1) b.release!()
+    })
+    const data = new TextEncoder().encode(row.repeat(300))
+    for (let at = 0; at < data.length; at += 10_000) reader.push(data.subarray(at, at + 10_000))
+    reader.flush()
+    expect(batches.length).toBeGreaterThan(3)
+    const buffers = batches.map((b) => b.csv!.buffer)
+    // The third batch took the first one's memory; every other batch has its own.
+    expect(buffers[2]).toBe(buffers[0])
+    expect(new Set(buffers).size).toBe(batches.length - 1)
+    // What the batches held when handed over is what they hold now, but for the given-back one.
+    expect(batches.slice(1).map((b) => utf8(b.csv!))).toEqual(copies.slice(1))
+    expect(copies.join('')).toBe(row.replaceAll('\n', '\r\n').repeat(300))
   })
 
   test.each([['ts', 'id <= 2'], ['n', 'id <> 2']])(

@@ -35,7 +35,8 @@ function feed(chunks: Buffer[], withSink: boolean): { taken: Buffer; forwarded: 
     () => withSink ? sink : undefined,
     (bytes) => forwarded.push(new Uint8Array(bytes)),
   )
-  for (const chunk of chunks) take(chunk)
+  // A copy per chunk, as the socket gives: the framer moves payloads inside its chunk.
+  for (const chunk of chunks) take(Buffer.from(chunk))
   return { taken: Buffer.concat(taken), forwarded: Buffer.concat(forwarded), calls: taken.length }
 }
 
@@ -49,8 +50,26 @@ describe('CopyData framing', () => {
     const { taken, forwarded, calls } = feed([stream], true)
     expect(taken.equals(data)).toBe(true)
     expect(forwarded.equals(others)).toBe(true)
-    // One view per non-empty payload.
-    expect(calls).toBe(payloads.filter((p) => p.length > 0).length)
+    // Consecutive payloads go as one view.
+    expect(calls).toBe(1)
+  })
+
+  test('a message between payloads goes to the driver between them', () => {
+    const notice = message('N', 'SNOTICE\u0000')
+    const mixed = Buffer.concat([...before, ...copyData.slice(0, 4), notice, ...copyData.slice(4), ...after])
+    const events: string[] = []
+    const take = copyDataFramer(
+      () => (payload) => events.push(`sink ${Buffer.from(payload).toString()}`),
+      (bytes) => events.push(`driver ${bytes.length}`),
+    )
+    take(Buffer.from(mixed))
+    expect(events).toEqual([
+      `driver ${Buffer.concat(before).length}`,
+      `sink ${payloads.slice(0, 4).join('')}`,
+      `driver ${notice.length}`,
+      `sink ${payloads.slice(4).join('')}`,
+      `driver ${Buffer.concat(after).length}`,
+    ])
   })
 
   test('split at every byte, and in every chunk size, the same bytes go the same ways', () => {
