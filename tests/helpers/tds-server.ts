@@ -545,18 +545,20 @@ class ClientConnection {
 
   async send(packet: Buffer): Promise<void> {
     if (this.socket.destroyed) throw new Error('tds-server: client went away')
-    const accepted = this.socket.write(packet)
+    // Listen before yielding: the socket can drain during the turn below, and a 'drain' nobody
+    // heard would leave the result waiting forever.
+    const drained = this.socket.write(packet) ? undefined : new Promise<void>((resolve) => {
+      const go = () => {
+        this.socket.off('drain', go).off('close', go)
+        resolve()
+      }
+      this.socket.on('drain', go).on('close', go)
+    })
     // Give the event loop a turn, so the packet goes out now rather than after the whole result.
     await new Promise((resolve) => setImmediate(resolve))
-    if (!accepted) {
+    if (drained) {
       this.server.drainWaits++
-      await new Promise<void>((resolve) => {
-        const go = () => {
-          this.socket.off('drain', go).off('close', go)
-          resolve()
-        }
-        this.socket.on('drain', go).on('close', go)
-      })
+      await drained
     }
   }
 
