@@ -152,16 +152,16 @@ describe('azure bearer tokens', () => {
       `  - name: big\n    format: csv\n    query: >-\n      select i, repeat(md5(i::text), 8) as pad ` +
       `from generate_series(1, 150000) i where case when i = 75000 then pg_sleep(2.5)::text = '' else true end\n`
     const refusedBefore = azurite.expiredRefusals()
-    const started = Date.now()
     await exportsTo(container, config(container, SP, big, '  part_size: 5MB\n  upload_concurrency: 2\n'), {
       SECRET: AZURE_PLANTED.clientSecret,
       AZURE_AUTHORITY_HOST: f.server.url,
     })
-    const seconds = (Date.now() - started) / 1000
     // Renewed while the old one was valid (or, after a pause in requests, before the next one):
-    // Azurite never saw an expired token, and a new token came at least every lifetime.
+    // the export outlived its first token, and Azurite never saw an expired one. Tokens are
+    // renewed when a request needs one, so how many came depends on how the requests were
+    // spread in time, which a loaded machine stretches: only "more than one" is certain.
     expect(azurite.expiredRefusals()).toBe(refusedBefore)
-    expect(f.issued.length).toBeGreaterThanOrEqual(Math.max(2, Math.floor(seconds / 2)))
+    expect(f.issued.length).toBeGreaterThanOrEqual(2)
     const blob = (await oauthBlobs(azurite, container)).find((n) => n.endsWith('.csv'))!
     const blocks = await azurite.service.getContainerClient(container).getBlockBlobClient(blob).getBlockList(
       'committed',
