@@ -66,10 +66,19 @@ start() { # name command...
 }
 
 go_install "github.com/minio/minio@$MINIO_VERSION" minio
+# MINIO_DOMAIN lets MinIO take virtual-hosted requests (<bucket>.localhost:9000) besides
+# path-style ones. A MinIO started by an older version of this script without it is restarted.
+MINIO_SETTINGS="domain=localhost"
+if up http://127.0.0.1:9000/minio/health/live && [ "$(cat "$RUN/minio.settings" 2>/dev/null)" != "$MINIO_SETTINGS" ]; then
+  log "restarting minio with $MINIO_SETTINGS"
+  pkill -f "$BIN/minio server" || true
+  for _ in $(seq 1 20); do up http://127.0.0.1:9000/minio/health/live || break; sleep 0.5; done
+fi
 if ! up http://127.0.0.1:9000/minio/health/live; then
-  MINIO_ROOT_USER=rivet-root MINIO_ROOT_PASSWORD=rivet-root-secret-123 MINIO_BROWSER=off \
+  MINIO_ROOT_USER=rivet-root MINIO_ROOT_PASSWORD=rivet-root-secret-123 MINIO_BROWSER=off MINIO_DOMAIN=localhost \
     start minio "$BIN/minio" server "$RUN/minio-data" --address 127.0.0.1:9000 --quiet
   wait_up http://127.0.0.1:9000/minio/health/live minio
+  echo "$MINIO_SETTINGS" > "$RUN/minio.settings"
 fi
 
 go_install "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION" fake-gcs-server
