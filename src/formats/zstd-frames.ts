@@ -20,15 +20,14 @@ export class ZstdFormatError extends Error {}
 export class ZstdFrames {
   private buffer = new Uint8Array(64 * 1024)
   private length = 0
+  /** Bytes at the start of `buffer` that belong to frames already handed out. */
+  private consumed = 0
   /** End of the current frame's known structure: its header, then each block read so far. */
   private scanned = 0
   /** The current frame, once its header has been read. */
   private frame: { checksum: boolean } | { skip: true } | undefined
   /** The current frame's last block has been read; it ends at `scanned`. */
   private lastBlock = false
-
-  /** Bytes at the start of `buffer` that belong to frames already handed out. */
-  private consumed = 0
 
   /** Adds bytes; returns the frames they complete, in order (views valid until the next push). */
   push(chunk: Uint8Array): Uint8Array[] {
