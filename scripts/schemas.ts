@@ -13,6 +13,7 @@ import {
   runDocumentSchema,
   stateDocumentSchema,
   validateDocumentSchema,
+  versionDocumentSchema,
 } from '../src/cli/documents.ts'
 import { configJsonSchema } from '../src/config/schema.ts'
 import { manifestSchema } from '../src/pipeline/manifest.ts'
@@ -30,6 +31,7 @@ export function generatedSchemas(): Record<string, unknown> {
     'validate-result': z.toJSONSchema(validateDocumentSchema),
     state: z.toJSONSchema(stateSchema),
     'state-result': z.toJSONSchema(stateDocumentSchema),
+    'version-result': z.toJSONSchema(versionDocumentSchema),
     error: z.toJSONSchema(errorDocumentSchema),
   }
 }

@@ -132,6 +132,16 @@ export const validateDocumentSchema = z.strictObject({
   error: errorSchema.optional(),
 }).describe('rivet validate --json')
 
+/** `rivet version --json`. */
+export const versionDocumentSchema = z.strictObject({
+  rivet_version: z.string(),
+  commit: z.string().describe('the short commit a binary was built from; dev when run from source'),
+  target: z.string().nullable().describe(
+    'the Bun target a binary was compiled for, e.g. bun-linux-x64-musl; null from source',
+  ),
+  runtime: z.string().describe('the runtime executing rivet, e.g. bun 1.4.5 (a binary embeds Bun)'),
+}).describe('rivet version --json')
+
 /** Any command's failure before it has a result: just the error. */
 export const errorDocumentSchema = z.strictObject({ error: errorSchema }).describe('a failed command, --json')
 
@@ -147,3 +157,5 @@ export type CheckDocument = z.infer<typeof checkDocumentSchema>
 export type StateDocument = z.infer<typeof stateDocumentSchema>
 /** Type of `rivet validate --json`. */
 export type ValidateDocument = z.infer<typeof validateDocumentSchema>
+/** Type of `rivet version --json`. */
+export type VersionDocument = z.infer<typeof versionDocumentSchema>

@@ -7,8 +7,8 @@ import { asRivetError, configError, Exit, interruptedError } from '../errors.ts'
 import { Logger } from '../log/logger.ts'
 import { redact } from '../log/redact.ts'
 import { stderr, stdout } from '../runtime/io.ts'
-import { onInterrupt, runtimeName } from '../runtime/process.ts'
-import { VERSION } from '../version.ts'
+import { onInterrupt } from '../runtime/process.ts'
+import { versionLine } from '../version.ts'
 import { logSettings, parse } from './args.ts'
 import type { Command } from './command.ts'
 import { commandHelp, overview } from './help.ts'
@@ -24,6 +24,7 @@ async function commands(): Promise<Command[]> {
     { completionsCommand },
     { validateCommand },
     { stateCommand },
+    { versionCommand },
   ] = await Promise.all([
     import('./run.ts'),
     import('./check.ts'),
@@ -33,6 +34,7 @@ async function commands(): Promise<Command[]> {
     import('./completions.ts'),
     import('./validate.ts'),
     import('./state.ts'),
+    import('./version.ts'),
   ])
   const all: Command[] = [
     runCommand,
@@ -42,6 +44,7 @@ async function commands(): Promise<Command[]> {
     stateCommand,
     initCommand,
     schemaCommand,
+    versionCommand,
   ]
   all.push(completionsCommand(() => all))
   return all
@@ -54,8 +57,9 @@ function printJson(document: unknown): void {
 /** Runs the CLI with `argv` (without the program name); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv
-  if (name === '--version' || name === '-V' || name === 'version') {
-    stdout.write(`rivet ${VERSION} (${runtimeName()})\n`)
+  // The flag skips loading the commands; `rivet version` is a command, for --json and help.
+  if (name === '--version' || name === '-V') {
+    stdout.write(versionLine() + '\n')
     return Exit.ok
   }
   const all = await commands()
