@@ -25,8 +25,21 @@ export interface LoadedConfig {
   vars: Variables
 }
 
+/** How a config file is read. */
+export interface LoadOptions {
+  /**
+   * Leave an unresolved `${NAME}` in place instead of failing (`rivet check --offline`, which
+   * reports the names it would need); the value is then validated with the placeholder in it.
+   */
+  allowUnresolved?: boolean
+}
+
 /** Reads, substitutes and validates a config file. Throws a config error (exit 2) on any problem. */
-export async function loadConfig(file: string, vars: Variables): Promise<LoadedConfig> {
+export async function loadConfig(
+  file: string,
+  vars: Variables,
+  options: LoadOptions = {},
+): Promise<LoadedConfig> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -39,11 +52,16 @@ export async function loadConfig(file: string, vars: Variables): Promise<LoadedC
       'CONFIG_NOT_FOUND',
     )
   }
-  return parseConfig(text, file, vars)
+  return parseConfig(text, file, vars, options)
 }
 
 /** Like {@link loadConfig}, from text already in memory. */
-export function parseConfig(text: string, file: string, vars: Variables): LoadedConfig {
+export function parseConfig(
+  text: string,
+  file: string,
+  vars: Variables,
+  options: LoadOptions = {},
+): LoadedConfig {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   const at = (offset: number) => {
@@ -60,7 +78,7 @@ export function parseConfig(text: string, file: string, vars: Variables): Loaded
     Scalar(_key, node) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return
       const { value, missing } = substitute(node.value, vars)
-      if (missing.length) {
+      if (missing.length && !options.allowUnresolved) {
         throw configError(
           `${at(node.range?.[0] ?? 0)}: \${${missing[0]}} is not set: pass -p ${missing[0]}=... or export ${
             missing[0]
