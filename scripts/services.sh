@@ -95,4 +95,62 @@ if ! curl -s -o /dev/null --max-time 2 http://127.0.0.1:10000/ 2>/dev/null; then
   for _ in $(seq 1 60); do curl -s -o /dev/null --max-time 2 http://127.0.0.1:10000/ && break; sleep 0.5; done
 fi
 
+# Babelfish for PostgreSQL: a real TDS server (SQL Server's protocol) for
+# tests/sources/sqlserver-real.test.ts, from the prebuilt tarball beside the clone. It is its own
+# PostgreSQL 16 (127.0.0.1:5433, data in /opt/babelfish-data, TDS on 127.0.0.1:1433), apart from
+# the machine's PostgreSQL on 5432. The shared start.sh installs, initialises and starts it (it
+# writes only under /opt, so the read-only shared directory is fine); logins check passwords
+# (md5), and TLS is added here: a self-signed certificate under $RUN and a config file of our own
+# that start.sh does not rewrite.
+BBF_SHARED="$(cd "$(dirname "$0")/.." && pwd)/../shared/babelfish"
+if [ -f "$BBF_SHARED/start.sh" ]; then
+  BBF_DATA=/opt/babelfish-data
+  BBF_TLS="$RUN/babelfish-tls"
+  bbf_pg() { runuser -u babelfish -- "$@"; }
+  bbf_missing=""
+  for pkg in libossp-uuid16 libicu72 libxml2 libssl3 libreadline8 zlib1g; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || bbf_missing="$bbf_missing $pkg"
+  done
+  if [ -n "$bbf_missing" ]; then
+    log "installing Babelfish's runtime packages:$bbf_missing"
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $bbf_missing >/dev/null 2>&1 || {
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $bbf_missing >/dev/null
+    }
+  fi
+  # A cluster whose certificate is gone (a new /tmp) would not start with TLS on: start it without.
+  [ -s "$BBF_TLS/server.crt" ] || rm -f "$BBF_DATA/rivet-tls.conf"
+  BBF_TCP_AUTH=md5 bash "$BBF_SHARED/start.sh" "$BBF_SHARED/babelfish-install.tgz" >"$RUN/babelfish-start.log" 2>&1 || {
+    tail -20 "$RUN/babelfish-start.log" >&2; log "Babelfish did not start"; exit 1
+  }
+  if [ ! -s "$BBF_TLS/server.crt" ]; then
+    log "creating a self-signed certificate for Babelfish in $BBF_TLS"
+    mkdir -p "$BBF_TLS"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost \
+      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+      -keyout "$BBF_TLS/server.key" -out "$BBF_TLS/server.crt" >/dev/null 2>&1
+    chown -R babelfish:babelfish "$BBF_TLS"
+    chmod 600 "$BBF_TLS/server.key"
+  fi
+  bbf_conf="ssl = on
+ssl_cert_file = '$BBF_TLS/server.crt'
+ssl_key_file = '$BBF_TLS/server.key'"
+  if [ "$(cat "$BBF_DATA/rivet-tls.conf" 2>/dev/null)" != "$bbf_conf" ]; then
+    echo "$bbf_conf" >"$BBF_DATA/rivet-tls.conf"
+    chown babelfish:babelfish "$BBF_DATA/rivet-tls.conf"
+  fi
+  grep -q "^include_if_exists = 'rivet-tls.conf'" "$BBF_DATA/postgresql.conf" ||
+    echo "include_if_exists = 'rivet-tls.conf'" >>"$BBF_DATA/postgresql.conf"
+  # TDS reads the TLS settings only when the server starts: restart a server older than them.
+  bbf_started=$(bbf_pg /opt/babelfish/bin/psql -X -h /tmp -p 5433 -d postgres -tAc \
+    'select extract(epoch from pg_postmaster_start_time())')
+  bbf_changed=$(stat -c %.9Y "$BBF_DATA/rivet-tls.conf" "$BBF_TLS/server.crt" | sort -n | tail -1)
+  if awk -v s="$bbf_started" -v c="$bbf_changed" 'BEGIN { exit !(s <= c) }'; then
+    log "restarting Babelfish with TLS"
+    bbf_pg /opt/babelfish/bin/pg_ctl -D "$BBF_DATA" -l "$BBF_DATA/logfile" -w -t 60 restart >/dev/null
+    for _ in $(seq 1 60); do (exec 3<>/dev/tcp/127.0.0.1/1433) 2>/dev/null && break; sleep 0.5; done
+  fi
+  (exec 3<>/dev/tcp/127.0.0.1/1433) 2>/dev/null || { log "Babelfish's TDS port did not answer"; exit 1; }
+fi
+
 log "ready"
