@@ -17,7 +17,8 @@ import type { CheckDocument } from './documents.ts'
 
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'preflight: connect, describe columns and their output types, estimate rows; writes nothing',
+  summary:
+    'preflight: connect, describe columns and their output types, estimate rows; writes nothing. --offline: the config alone',
   usage: 'rivet check -c FILE [-e NAME]... [-p key=value]... [--offline] [--json]',
   options: { ...CONFIG_OPTIONS, offline: { type: 'boolean' } },
   async run({ values }) {

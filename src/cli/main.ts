@@ -14,7 +14,8 @@ import type { Command } from './command.ts'
 import { commandHelp, overview } from './help.ts'
 import { closest } from '../config/suggest.ts'
 
-async function commands(): Promise<Command[]> {
+/** Every command, in the order `rivet help` lists them (also read by scripts/docs.ts). */
+export async function commands(): Promise<Command[]> {
   const [
     { runCommand },
     { checkCommand },

@@ -31,12 +31,14 @@ const serverConnection = {
   url_env: envName.optional().describe(
     'environment variable holding the connection URL (may include a password)',
   ),
-  host: z.string().optional(),
-  port: z.number().int().min(1).max(65535).optional(),
-  user: z.string().optional(),
-  database: z.string().optional(),
+  host: z.string().optional().describe('server host name or address (instead of url)'),
+  port: z.number().int().min(1).max(65535).optional().describe(
+    "server port, default the engine's (5432, 3306, 1433)",
+  ),
+  user: z.string().optional().describe('user name to sign in with'),
+  database: z.string().optional().describe('database to connect to'),
   password_env: envName.optional().describe('environment variable holding the password'),
-  tls: tls.optional(),
+  tls: tls.optional().describe('TLS to the server; without it the driver default'),
 }
 
 const postgresSource = z.strictObject({
@@ -80,7 +82,7 @@ const stdoutDestination = z.strictObject({
 
 const s3Destination = z.strictObject({
   type: z.literal('s3').describe('Amazon S3 or any S3-compatible store (MinIO, R2, Wasabi, B2, ...)'),
-  bucket: z.string().min(1),
+  bucket: z.string().min(1).describe('bucket name'),
   prefix: z.string().default('').describe('key prefix; placeholders {export} {date} {run_id}'),
   region: z.string().optional().describe('default: AWS_REGION, AWS_DEFAULT_REGION, then us-east-1'),
   endpoint: z.url().optional().describe(
@@ -137,7 +139,7 @@ const s3Destination = z.strictObject({
 
 const gcsDestination = z.strictObject({
   type: z.literal('gcs').describe('Google Cloud Storage (or an emulator such as fake-gcs-server)'),
-  bucket: z.string().min(1),
+  bucket: z.string().min(1).describe('bucket name'),
   prefix: z.string().default('').describe('object name prefix; placeholders {export} {date} {run_id}'),
   endpoint: z.url().optional().describe('JSON API endpoint, default https://storage.googleapis.com'),
   credentials_file: z.string().min(1).optional().describe(
@@ -167,7 +169,7 @@ const gcsDestination = z.strictObject({
 
 const azureDestination = z.strictObject({
   type: z.literal('azure').describe('Azure Blob Storage (or Azurite)'),
-  container: z.string().min(1).optional(),
+  container: z.string().min(1).optional().describe('blob container name'),
   bucket: z.string().min(1).optional().describe('alias of container'),
   prefix: z.string().default('').describe('blob name prefix; placeholders {export} {date} {run_id}'),
   account_name: z.string().min(1).optional().describe(
@@ -272,7 +274,8 @@ const qualitySchema = z.strictObject({
 )
 
 const exportSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'may contain only letters, digits, _ and -'),
+  name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'may contain only letters, digits, _ and -')
+    .describe('unique name of the export: its directory, file names, state and -e NAME'),
   table: z.string().optional().describe('schema.table to export whole'),
   query: z.string().optional().describe('a SELECT to export'),
   query_file: z.string().optional().describe('file holding the SELECT, relative to the config file'),
@@ -292,7 +295,7 @@ const exportSchema = z.strictObject({
   ),
   time_column: z.string().min(1).optional().describe('time_window: a date or timestamp column'),
   days_window: z.number().int().positive().optional().describe('time_window: how many days back to export'),
-  format: z.enum(['parquet', 'csv']).default('parquet'),
+  format: z.enum(['parquet', 'csv']).default('parquet').describe('output file format'),
   compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).optional()
     .describe('parquet: zstd (default) | snappy | gzip | none; csv: none (default) | gzip | zstd'),
   max_file_size: size.optional().describe('roll to a new part file past this size'),
@@ -357,16 +360,18 @@ function modeKeys(exp: z.infer<typeof exportSchema>, issue: (key: string, messag
 
 /** The whole config file. */
 export const configSchema = z.strictObject({
-  source: sourceSchema,
-  destination: destinationSchema.optional(),
-  exports: z.array(exportSchema).min(1),
+  source: sourceSchema.describe('the database rows come from'),
+  destination: destinationSchema.optional().describe('where files go, for every export that gives none'),
+  exports: z.array(exportSchema).min(1).describe(
+    'what to export: tables or queries, each to its own directory',
+  ),
   state: z.strictObject({
     type: z.enum(['local', 'destination']).default('local').describe(
       "local: a file per export in a directory next to the config; destination: beside each export's data, " +
         'written with conditional requests',
     ),
     path: z.string().optional().describe('local: state directory, default .rivet/ next to the config file'),
-  }).optional(),
+  }).optional().describe('where cursors and checkpoints are kept'),
 }).superRefine((config, ctx) => {
   const source = config.source
   if (source.type !== 'sqlite') {
