@@ -123,8 +123,11 @@ export function describeSqlServerColumn(info: SqlServerColumnInfo): DescribedCol
  * uniqueidentifier as canonical text). tedious parses decimal and money into a JS number and the
  * temporal types into a JS Date, which drop digits and microseconds; CONVERT to varchar on the
  * server gives the value's own text instead, in fixed, language-independent styles:
- * 2 = money with 4 decimals and no separators, 23 = yyyy-mm-dd, 121 = ODBC canonical with every
- * fractional digit the type holds. datetimeoffset is first shifted to +00:00, so the text is UTC.
+ * 23 = yyyy-mm-dd, 121 = ODBC canonical with every fractional digit the type holds.
+ * datetimeoffset is first shifted to +00:00, so the text is UTC. money goes through the decimal
+ * of the same precision and scale, which holds every money value: CONVERT style 2 of money itself
+ * is exact on SQL Server, but Babelfish formats it through a float and loses the last digits of
+ * the extremes (922337203685477.5807 -> .5800); the decimal's text is exact on both.
  */
 export function exactTextExpression(info: SqlServerColumnInfo, ref: string): string | undefined {
   switch (baseTypeName(info.typeName)) {
@@ -132,8 +135,9 @@ export function exactTextExpression(info: SqlServerColumnInfo, ref: string): str
     case 'numeric':
       return `convert(varchar(50), ${ref})`
     case 'money':
+      return `convert(varchar(50), cast(${ref} as decimal(19,4)))`
     case 'smallmoney':
-      return `convert(varchar(30), ${ref}, 2)`
+      return `convert(varchar(50), cast(${ref} as decimal(10,4)))`
     case 'date':
       return `convert(varchar(10), ${ref}, 23)`
     case 'time':

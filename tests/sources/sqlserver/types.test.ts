@@ -89,7 +89,7 @@ describe('exactQuery', () => {
     ]
     expect(exactQuery('select * from t', columns)).toBe(
       'select [rivet_q].[id], convert(varchar(50), [rivet_q].[total]) as [total], ' +
-        'convert(varchar(30), [rivet_q].[price], 2) as [price], ' +
+        'convert(varchar(50), cast([rivet_q].[price] as decimal(19,4))) as [price], ' +
         'convert(varchar(10), [rivet_q].[day], 23) as [day], ' +
         'convert(varchar(16), [rivet_q].[at], 121) as [at], ' +
         'convert(varchar(27), [rivet_q].[created], 121) as [created], ' +
