@@ -10,9 +10,10 @@
  * x64 or arm64. Bun cross-compiles every target on any machine: it fetches each target's runtime
  * from the npm registry (@oven/bun-<os>-<arch>) on first use and caches it.
  *
- * The archives are written here, not by tar and zip: the same bytes on every machine (no tar or
- * zip flavour differences, none installed on Windows), each entry dated at the commit's time so a
- * rebuild of one commit gives the same checksums. Options: `--only linux-arm64,windows-x64` builds
+ * The archives are written here, not by tar and zip: no tool to install (Windows has neither),
+ * no flavour differences, and each entry is dated at the commit's time, so a rebuild of one commit
+ * gives the same checksums wherever Bun's output is itself stable (linux: checked; the Windows
+ * binary differs from build to build inside Bun's embedded payload). Options: `--only linux-arm64,windows-x64` builds
  * those artifacts alone, `--out <dir>` writes elsewhere.
  */
 import { spawnSync } from 'node:child_process'
