@@ -16,8 +16,12 @@ export function hostTarget(): string {
   return `bun-${os}-${process.arch}`
 }
 
-/** The short commit of the checkout, `-dirty` when files differ from it; `unknown` without git. */
+/**
+ * The short commit of the checkout, `-dirty` when files differ from it; RIVET_COMMIT when set (a
+ * container build has no .git); `unknown` without either.
+ */
 export function commitId(): string {
+  if (process.env.RIVET_COMMIT) return process.env.RIVET_COMMIT
   const head = spawnSync('git', ['rev-parse', '--short=7', 'HEAD'], { encoding: 'utf8' })
   if (head.status !== 0) return 'unknown'
   const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' })
