@@ -153,4 +153,18 @@ ssl_key_file = '$BBF_TLS/server.key'"
   (exec 3<>/dev/tcp/127.0.0.1/1433) 2>/dev/null || { log "Babelfish's TDS port did not answer"; exit 1; }
 fi
 
+# tests/release: the linux arm64 binary runs under QEMU user-mode emulation with Debian's arm64
+# C runtime; unzip reads the Windows archive back.
+release_missing=""
+for pkg in qemu-user-static libc6-arm64-cross unzip; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || release_missing="$release_missing $pkg"
+done
+if [ -n "$release_missing" ]; then
+  log "installing:$release_missing"
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $release_missing >/dev/null 2>&1 || {
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $release_missing >/dev/null
+  }
+fi
+
 log "ready"
