@@ -88,6 +88,9 @@ if ! up http://127.0.0.1:4443/storage/v1/b; then
   wait_up http://127.0.0.1:4443/storage/v1/b fake-gcs-server
 fi
 
+# Apache Arrow's Go Parquet reader: one of the independent readers of tests/formats/parquet-*.test.ts.
+go_install "github.com/apache/arrow-go/v18/parquet/cmd/parquet_reader@v18.9.0" parquet_reader
+
 AZURITE="$(cd "$(dirname "$0")/.." && pwd)/node_modules/.bin/azurite-blob"
 if ! curl -s -o /dev/null --max-time 2 http://127.0.0.1:10000/ 2>/dev/null; then
   start azurite "$AZURITE" --blobHost 127.0.0.1 --blobPort 10000 --location "$RUN/azurite" \

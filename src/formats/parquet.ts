@@ -65,8 +65,8 @@ function leafElement(type: OutputType): Omit<SchemaElement, 'name'> {
     case 'interval':
       return { type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } }
     case 'json':
-      // Logical type only: with converted_type JSON the writer would stringify the text again.
-      return { type: 'BYTE_ARRAY', logical_type: { type: 'JSON' } }
+      // Both, as DuckDB and Arrow write it: DuckDB 1.5 reads the logical type alone as BLOB.
+      return { type: 'BYTE_ARRAY', converted_type: 'JSON', logical_type: { type: 'JSON' } }
     case 'bytes':
       return { type: 'BYTE_ARRAY' }
     case 'uuid':
@@ -82,8 +82,9 @@ function leafElement(type: OutputType): Omit<SchemaElement, 'name'> {
     case 'timestamp':
       return {
         type: 'INT64',
-        // The converted type implies UTC, so only UTC timestamps carry it.
-        converted_type: type.utc ? 'TIMESTAMP_MICROS' : undefined,
+        // Local timestamps carry it too, as DuckDB, Arrow C++ and arrow-rs write them: readers
+        // that know only converted types otherwise see a bare INT64.
+        converted_type: 'TIMESTAMP_MICROS',
         logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: type.utc, unit: 'MICROS' },
       }
     case 'list':

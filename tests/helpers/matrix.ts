@@ -140,8 +140,8 @@ function duckExpr(spec: ColumnSpec, x: string): string {
     case 'bytes':
       return `lower(hex(${x}))`
     case 'json':
-      // No json extension here: DuckDB shows the JSON logical type as BLOB; these are its bytes.
-      return `decode(${x})`
+      // The JSON converted type makes it DuckDB's JSON; its text is the bytes written.
+      return `${x}::varchar`
     case 'date':
       return `(${x} - date '1970-01-01')::varchar`
     case 'time':
@@ -210,7 +210,12 @@ export const FOOTER = {
     converted_type: 'UTF8',
     logical_type: { type: 'STRING' },
   },
-  json: { type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL', logical_type: { type: 'JSON' } },
+  json: {
+    type: 'BYTE_ARRAY',
+    repetition_type: 'OPTIONAL',
+    converted_type: 'JSON',
+    logical_type: { type: 'JSON' },
+  },
   uuid: {
     type: 'FIXED_LEN_BYTE_ARRAY',
     type_length: 16,
@@ -229,10 +234,11 @@ export const FOOTER = {
     converted_type: 'TIME_MICROS',
     logical_type: { type: 'TIME', isAdjustedToUTC: false, unit: 'MICROS' },
   },
-  // A local timestamp has no converted type: TIMESTAMP_MICROS would mean UTC to older readers.
+  // TIMESTAMP_MICROS for a local timestamp too, as DuckDB, Arrow C++ and arrow-rs write it.
   timestamp: {
     type: 'INT64',
     repetition_type: 'OPTIONAL',
+    converted_type: 'TIMESTAMP_MICROS',
     logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'MICROS' },
   },
   timestamptz: {

@@ -84,7 +84,12 @@ export async function readHyparquetRaw(path: string): Promise<Record<string, unk
     metadata: { ...metadata, schema },
     compressors,
     utf8: false,
-    parsers: { timestampFromMicroseconds: (v: bigint) => v, dateFromDays: (d: number) => d },
+    // JSON as its bytes too: hyparquet parses JSON-annotated columns by default.
+    parsers: {
+      timestampFromMicroseconds: (v: bigint) => v,
+      dateFromDays: (d: number) => d,
+      jsonFromBytes: (b: Uint8Array) => b,
+    },
   }) as Record<string, unknown>[]
 }
 

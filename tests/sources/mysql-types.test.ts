@@ -442,7 +442,7 @@ const EXPECTED_DUCK_TYPES = {
   c_mtext: 'VARCHAR',
   c_enum: 'VARCHAR',
   c_set: 'VARCHAR',
-  c_json: 'BLOB',
+  c_json: 'JSON',
   c_binary: 'BLOB',
   c_varbinary: 'BLOB',
   c_blob: 'BLOB',
