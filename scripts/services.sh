@@ -81,6 +81,14 @@ if ! up http://127.0.0.1:9000/minio/health/live; then
   echo "$MINIO_SETTINGS" > "$RUN/minio.settings"
 fi
 
+# A second MinIO in region eu-north-1: it refuses a signature for any other region with 400
+# AuthorizationHeaderMalformed and names its region in x-amz-bucket-region, as AWS does.
+if ! up http://127.0.0.1:9100/minio/health/live; then
+  MINIO_ROOT_USER=rivet-root MINIO_ROOT_PASSWORD=rivet-root-secret-123 MINIO_BROWSER=off MINIO_REGION=eu-north-1 \
+    start minio-eu "$BIN/minio" server "$RUN/minio-eu-data" --address 127.0.0.1:9100 --quiet
+  wait_up http://127.0.0.1:9100/minio/health/live minio-eu
+fi
+
 go_install "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION" fake-gcs-server
 if ! up http://127.0.0.1:4443/storage/v1/b; then
   start fake-gcs-server "$BIN/fake-gcs-server" -scheme http -host 127.0.0.1 -port 4443 \

@@ -37,6 +37,11 @@ export interface CredentialProvider<T> {
   readonly source: string
   /** False when asking again can't give a different credential (static keys in the environment). */
   readonly refreshable: boolean
+  /**
+   * The identity of its source when the provider is shared by the whole process (shared.ts):
+   * what a provider built on top of it (an assumed role) is told apart by.
+   */
+  readonly key?: string
   /** The current credential. */
   get(): Promise<T>
   /** The store rejected the current credential; the next `get` fetches a new one if it can. */

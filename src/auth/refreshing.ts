@@ -29,6 +29,8 @@ export interface RefreshOptions {
   now?: () => number
   /** Told about a failed background refresh (the value in use is still valid). */
   onBackgroundError?: (error: unknown) => void
+  /** The source's identity when the provider is shared (see shared.ts). */
+  key?: string
 }
 
 /** A {@link CredentialProvider} that caches and refreshes what `fetch` returns. */
@@ -41,6 +43,7 @@ export class RefreshingCredentials<T extends Expiring> implements CredentialProv
   private readonly refreshBeforeMs: number
   private readonly minValidityMs: number
   private readonly now: () => number
+  readonly key: string | undefined
 
   constructor(
     readonly source: string,
@@ -50,6 +53,7 @@ export class RefreshingCredentials<T extends Expiring> implements CredentialProv
     this.refreshBeforeMs = options.refreshBeforeMs ?? 5 * 60_000
     this.minValidityMs = options.minValidityMs ?? 10_000
     this.now = options.now ?? Date.now
+    this.key = options.key
   }
 
   async get(): Promise<T> {
@@ -90,17 +94,19 @@ export class RefreshingCredentials<T extends Expiring> implements CredentialProv
 /**
  * `fetch` behind the cache, with each fetch logged at debug level (what `describe` says about
  * the new value, never a secret, and its expiry) and every failed background refresh as a
- * warning, so a long run shows what happened without showing a secret.
+ * warning, so a long run shows what happened without showing a secret. `key` is the source's
+ * identity when the provider is shared.
  */
 export function loggedRefreshing<T extends Expiring>(
   source: string,
   fetch: () => Promise<T>,
   describe: (value: T) => string,
   logger?: Logger,
+  key?: string,
 ): RefreshingCredentials<T> {
   return new RefreshingCredentials(source, async () => {
     const value = await fetch()
-    logger?.debug(`${describe(value)} from ${source}`, {
+    logger?.debug(`credentials from ${source}: ${describe(value)}`, {
       expires_at: value.expiresAt?.toISOString(),
       expires_in: value.expiresAt ? timeLeft(value.expiresAt) : undefined,
     })
@@ -112,5 +118,6 @@ export function loggedRefreshing<T extends Expiring>(
           (error as Error).message
         }`,
       ),
+    key,
   })
 }

@@ -104,7 +104,8 @@ export function encodePath(name: string): string {
 
 /** The text of the first `<name>` element of an XML answer (error codes, ids). */
 export function xmlTag(xml: string, name: string): string | undefined {
-  return new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml)?.[1]
+  const text = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml)?.[1]
+  return text === undefined ? undefined : decodeXml(text)
 }
 
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }

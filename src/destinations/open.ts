@@ -1,10 +1,10 @@
 /** Opens the destination a config block describes, rooted at one export's directory. */
 import { posix } from 'node:path'
 import { awsCredentials } from '../auth/aws/chain.ts'
+import { configuredRegion } from '../auth/aws/region.ts'
 import { azureAccess } from '../auth/azure/chain.ts'
 import { gcpCredentials } from '../auth/gcp/chain.ts'
 import { parseSize } from '../config/size.ts'
-import { env } from '../runtime/process.ts'
 import { AzureBlobClient } from './azure/client.ts'
 import { AzureDestination } from './azure/destination.ts'
 import { GcsClient } from './gcs/client.ts'
@@ -106,15 +106,19 @@ export function openDestinationAt(
     case 'stdout':
       return new StdoutDestination()
     case 's3': {
-      const region = config.region ?? env('AWS_REGION') ?? env('AWS_DEFAULT_REGION') ?? 'us-east-1'
+      const region = configuredRegion(config)
       const client = new S3Client(
         {
-          endpoint: config.endpoint ?? `https://s3.${region}.amazonaws.com`,
-          region,
+          endpoint: config.endpoint,
+          region: region && { name: region.region, from: region.from },
           bucket: config.bucket,
           pathStyle: config.path_style ?? config.endpoint !== undefined,
         },
-        awsCredentials(config, `destination s3://${config.bucket}`, { region, logger }),
+        awsCredentials(config, `destination s3://${config.bucket}`, {
+          region: region?.region ?? 'us-east-1',
+          logger,
+        }),
+        logger,
       )
       return new S3Destination(client, root, {
         partSize: partSize(config.part_size),

@@ -369,7 +369,7 @@ describe('GCP credential chain', () => {
     expect(
       logLines.some((l) =>
         l.includes(
-          `token for rive****rter@rivet-test.iam.gserviceaccount.com from credentials_file ${keyFile}`,
+          `credentials from credentials_file ${keyFile} (service account): token for rive****rter@rivet-test.iam.gserviceaccount.com`,
         )
       ),
     ).toBe(true)

@@ -90,7 +90,12 @@ describe('fetchOrThrow', () => {
 describe('S3Client', () => {
   test('signs the SHA-256 of the body it sends, and UNSIGNED-PAYLOAD without one', async () => {
     const s3 = new S3Client(
-      { endpoint: url.slice(0, -1), region: 'us-east-1', bucket: 'b', pathStyle: true },
+      {
+        endpoint: url.slice(0, -1),
+        region: { name: 'us-east-1', from: 'test' },
+        bucket: 'b',
+        pathStyle: true,
+      },
       {
         source: 'test',
         refreshable: false,

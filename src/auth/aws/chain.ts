@@ -78,6 +78,7 @@ export function awsCredentials(
         externalId: settings.external_id_env
           ? new Secret(requiredEnv(settings.external_id_env, where))
           : undefined,
+        externalIdFrom: settings.external_id_env,
       }, { region: context.region }),
       context,
     )

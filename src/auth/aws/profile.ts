@@ -124,6 +124,7 @@ function roleProfile(
     sessionName,
     durationSeconds: duration,
     externalId: profile.external_id ? new Secret(profile.external_id) : undefined,
+    externalIdFrom: profile.external_id ? `profile ${name}` : undefined,
   }, target)
   return cached({ ...role, source: `profile ${name} (${role.source})` }, context)
 }

@@ -6,10 +6,15 @@
 import { RivetError } from '../../errors.ts'
 import type { AwsCredentials, CredentialProvider } from '../credentials.ts'
 import type { AwsSource } from './source.ts'
-import { assumeRole, type RoleRequest, type StsTarget } from './sts.ts'
+import { assumeRole, type RoleRequest, stsEndpoint, type StsTarget } from './sts.ts'
 
-/** The session name when none is configured: says who made it and when, as CloudTrail shows it. */
-export function defaultSessionName(now = Date.now()): string {
+const PROCESS_STARTED = Date.now()
+
+/**
+ * The session name when none is configured: says who made it and when, as CloudTrail shows it.
+ * One per process, so every export assuming a role shares one session (and one provider).
+ */
+export function defaultSessionName(now = PROCESS_STARTED): string {
   return `rivet-${now}`
 }
 
@@ -21,6 +26,15 @@ export function assumedRoleSource(
 ): AwsSource {
   return {
     source: `assumed role ${role.roleArn} via ${base.source}`,
+    key: JSON.stringify([
+      'role',
+      role.roleArn,
+      role.sessionName,
+      role.durationSeconds,
+      role.externalIdFrom,
+      stsEndpoint(target),
+      base.key ?? base.source,
+    ]),
     fetch: async () => {
       try {
         return await assumeRole(await base.get(), role, target)

@@ -25,6 +25,8 @@ export interface RoleRequest {
   durationSeconds?: number
   /** The external id the role's trust policy requires. */
   externalId?: Secret
+  /** Where the external id comes from (a variable's name, a profile): part of the session's identity. */
+  externalIdFrom?: string
 }
 
 /** Where STS is: the region, and the profile whose `endpoint_url` may override it. */

@@ -9,7 +9,7 @@ import { Secret } from '../../log/secret.ts'
 import { env } from '../../runtime/process.ts'
 import { defaultSessionName } from './role.ts'
 import type { AwsSource } from './source.ts'
-import { assumeRoleWithWebIdentity, type StsTarget } from './sts.ts'
+import { assumeRoleWithWebIdentity, stsEndpoint, type StsTarget } from './sts.ts'
 
 /** The token file and the role it is exchanged for. */
 export interface WebIdentitySettings {
@@ -33,6 +33,13 @@ export function webIdentitySource(settings: WebIdentitySettings, target: StsTarg
   const sessionName = settings.sessionName ?? defaultSessionName()
   return {
     source: `web identity role ${settings.roleArn}`,
+    key: JSON.stringify([
+      'web identity',
+      settings.roleArn,
+      sessionName,
+      settings.tokenFile,
+      stsEndpoint(target),
+    ]),
     fetch: async () => {
       let token: string
       try {

@@ -74,6 +74,7 @@ export function managedIdentitySource(clientId?: string): AzureTokenSource {
   return {
     source: name,
     identity,
+    key: [url.toString()],
     renew: `check that the ${identity} is assigned to this machine or app and has a Storage Blob Data role`,
     fetch: async () => {
       try {

@@ -22,6 +22,7 @@ export function servicePrincipalSource(principal: ServicePrincipal): AzureTokenS
   return {
     source,
     identity: `client ${maskKeyId(principal.clientId)} in tenant ${principal.tenant}`,
+    key: [principal.tenant, principal.clientId],
     renew: `create a new client secret for the app registration and put it in ${principal.secretFrom}`,
     fetch: () =>
       requestEntraToken({

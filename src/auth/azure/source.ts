@@ -6,7 +6,16 @@
 import type { Logger } from '../../log/logger.ts'
 import type { AzureStorageCredentials, BearerToken, CredentialProvider } from '../credentials.ts'
 import { loggedRefreshing } from '../refreshing.ts'
+import { sharedProvider, sourceKey } from '../shared.ts'
 import { staticCredentials } from '../static.ts'
+
+/** Variables that point the Azure sources at their endpoints and files (never at a secret). */
+const AZURE_LOCATORS = [
+  'AZURE_AUTHORITY_HOST',
+  'AZURE_POD_IDENTITY_AUTHORITY_HOST',
+  'AZURE_FEDERATED_TOKEN_FILE',
+  'IDENTITY_ENDPOINT',
+]
 
 /** An Azure Storage credential provider with what `doctor` and error messages say about it. */
 export interface AzureProvider extends CredentialProvider<AzureStorageCredentials> {
@@ -21,6 +30,8 @@ export interface AzureTokenSource {
   /** For messages and `doctor`: `service principal (client secret from AZURE_SECRET)`. */
   source: string
   identity: string
+  /** The app or identity behind the token (tenant, client id), which `identity` shows masked. */
+  key: readonly unknown[]
   renew: string
   /** Fetches a fresh token; throws a RivetError (exit 4) that names the source and the fix. */
   fetch(): Promise<BearerToken>
@@ -35,13 +46,20 @@ export function fixedProvider(
   return { ...staticCredentials(source, credential), ...about }
 }
 
-/** `source` behind the shared cache: fetched when first needed and again before it expires. */
+/**
+ * `source` behind the shared cache: fetched when first needed and again before it expires. The
+ * process has one such provider per source (see shared.ts).
+ */
 export function cachedToken(source: AzureTokenSource, logger?: Logger): AzureProvider {
-  const cache = loggedRefreshing<Extract<AzureStorageCredentials, { kind: 'bearer' }>>(
-    source.source,
-    async () => ({ kind: 'bearer', ...await source.fetch() }),
-    () => `token for ${source.identity}`,
-    logger,
-  )
-  return Object.assign(cache, { identity: source.identity, renew: source.renew })
+  const key = sourceKey(['azure', source.source, ...source.key], AZURE_LOCATORS)
+  return sharedProvider(key, () => {
+    const cache = loggedRefreshing<Extract<AzureStorageCredentials, { kind: 'bearer' }>>(
+      source.source,
+      async () => ({ kind: 'bearer', ...await source.fetch() }),
+      () => `token for ${source.identity}`,
+      logger,
+      key,
+    )
+    return Object.assign(cache, { identity: source.identity, renew: source.renew })
+  })
 }

@@ -36,6 +36,7 @@ export function workloadIdentitySource(identity: WorkloadIdentity): AzureTokenSo
   return {
     source,
     identity: `client ${maskKeyId(identity.clientId)} in tenant ${identity.tenant}`,
+    key: [identity.tenant, identity.clientId, identity.tokenFile],
     renew: 'check that the platform still writes AZURE_FEDERATED_TOKEN_FILE and that the app registration ' +
       'trusts its issuer and subject (federated credential)',
     fetch: async () => {

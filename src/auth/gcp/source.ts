@@ -6,6 +6,16 @@
 import type { Logger } from '../../log/logger.ts'
 import { type BearerToken, type CredentialProvider, maskKeyId } from '../credentials.ts'
 import { loggedRefreshing } from '../refreshing.ts'
+import { sharedProvider, sourceKey } from '../shared.ts'
+
+/** Variables that point the Google sources at their files and endpoints (never at a secret). */
+const GCP_LOCATORS = [
+  'HOME',
+  'GOOGLE_APPLICATION_CREDENTIALS',
+  'CLOUDSDK_CONFIG',
+  'CLOUDSDK_API_ENDPOINT_OVERRIDES_IAMCREDENTIALS',
+  'GCE_METADATA_HOST',
+]
 
 /** An OAuth access token for Google APIs. */
 export interface GoogleToken extends BearerToken {
@@ -43,13 +53,20 @@ export function maskEmail(email: string): string {
   return at < 0 ? maskKeyId(email) : `${maskKeyId(email.slice(0, at))}${email.slice(at)}`
 }
 
-/** `source` behind the shared cache: fetched when first needed and again before it expires. */
+/**
+ * `source` behind the shared cache: fetched when first needed and again before it expires. The
+ * process has one such provider per source (see shared.ts).
+ */
 export function cachedToken(source: GoogleSource, logger?: Logger): GoogleCredentials {
-  const cache = loggedRefreshing(
-    source.source,
-    source.fetch,
-    (token) => `token${token.identity ? ` for ${maskEmail(token.identity)}` : ''}`,
-    logger,
-  )
-  return Object.assign(cache, { renew: source.renew })
+  const key = sourceKey(['gcp', source.source], GCP_LOCATORS)
+  return sharedProvider(key, () => {
+    const cache = loggedRefreshing(
+      source.source,
+      source.fetch,
+      (token) => `token${token.identity ? ` for ${maskEmail(token.identity)}` : ''}`,
+      logger,
+      key,
+    )
+    return Object.assign(cache, { renew: source.renew })
+  })
 }

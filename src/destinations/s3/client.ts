@@ -1,21 +1,52 @@
 /**
  * A small S3 client on fetch: requests signed with SigV4 by aws4fetch (which adds
- * X-Amz-Security-Token for session credentials), path-style or virtual-hosted addressing, and
- * S3's XML errors turned into typed failures. It knows HTTP, not config or the pipeline.
+ * X-Amz-Security-Token for session credentials), path-style or virtual-hosted addressing, the
+ * bucket's own region found from S3's answers when none is configured, and S3's XML errors
+ * turned into typed failures. It knows HTTP, not config or the pipeline.
  */
 import { createHash } from 'node:crypto'
 import { AwsClient } from 'aws4fetch'
 import type { AwsCredentials, CredentialProvider } from '../../auth/credentials.ts'
+import type { Logger } from '../../log/logger.ts'
 import { encodePath, fetchOrThrow, StoreError, xmlTag } from '../http.ts'
 
 /** Where the bucket is and how to address it. */
 export interface S3Location {
-  /** Scheme and host (and port) of the S3 API, e.g. `https://s3.eu-north-1.amazonaws.com`. */
-  endpoint: string
-  region: string
+  /**
+   * Scheme and host (and port) of the S3 API; when absent, AWS's endpoint for the region
+   * (`https://s3.<region>.amazonaws.com`).
+   */
+  endpoint?: string
+  /**
+   * The region requests are signed for and the setting that gave it; when absent, the bucket's
+   * own region, found from the first answer that names it (us-east-1 until then).
+   */
+  region?: { name: string; from: string }
   bucket: string
   /** `endpoint/bucket/key` instead of `bucket.endpoint/key`. */
   pathStyle: boolean
+}
+
+/** Where the process found each bucket's region (bucket regions do not change). */
+const bucketRegions = new Map<string, string>()
+
+/** The region S3 signs for when nothing names one: AWS's first, where the global endpoint is. */
+const FALLBACK_REGION = 'us-east-1'
+
+/**
+ * S3 answered that the bucket lives in another region than the one configured: a request signed
+ * for the wrong region never succeeds, so this is final.
+ */
+export class WrongRegionError extends StoreError {
+  constructor(
+    readonly bucketRegion: string,
+    readonly configured: { name: string; from: string },
+    status: number,
+    code: string,
+    operation: string,
+  ) {
+    super(status, code, `the bucket is in ${bucketRegion}, not ${configured.name}`, operation)
+  }
 }
 
 /** Request options. */
@@ -27,11 +58,31 @@ export interface S3Request {
 
 /** Signs and sends S3 requests for one bucket. */
 export class S3Client {
-  constructor(readonly location: S3Location, readonly credentials: CredentialProvider<AwsCredentials>) {}
+  /** Where a found region is remembered: the endpoint (or AWS) and the bucket. */
+  private readonly regionKey: string
+
+  constructor(
+    readonly location: S3Location,
+    readonly credentials: CredentialProvider<AwsCredentials>,
+    /** Told (debug) which region a bucket was found in. */
+    private readonly logger?: Logger,
+  ) {
+    this.regionKey = `${location.endpoint ?? 'aws'} ${location.bucket}`
+  }
+
+  /** The region requests are signed for now. */
+  get region(): string {
+    return this.location.region?.name ?? bucketRegions.get(this.regionKey) ?? FALLBACK_REGION
+  }
+
+  /** Scheme and host (and port) of the S3 API requests go to now. */
+  get endpoint(): string {
+    return this.location.endpoint ?? `https://s3.${this.region}.amazonaws.com`
+  }
 
   /** The URL of an object (or of the bucket, for an empty key). */
   url(key: string, query: Record<string, string> = {}): string {
-    const base = new URL(this.location.endpoint)
+    const base = new URL(this.endpoint)
     const path = this.location.pathStyle
       ? `/${this.location.bucket}/${encodePath(key)}`
       : `/${encodePath(key)}`
@@ -40,15 +91,43 @@ export class S3Client {
     return `${base.protocol}//${host}${path}${search ? `?${search}` : ''}`
   }
 
-  /** Sends a signed request; throws {@link StoreError} for an error answer (including 200 with an error body). */
+  /**
+   * Sends a signed request; throws {@link StoreError} for an error answer (including 200 with an
+   * error body). An answer naming another region for the bucket (`x-amz-bucket-region`, on the
+   * 301 or 400 S3 gives a request signed for the wrong one) is followed once when no region was
+   * configured, as the AWS SDKs do, and is a {@link WrongRegionError} when one was.
+   */
   async send(operation: string, method: string, key: string, request: S3Request = {}): Promise<Response> {
+    try {
+      return await this.sendIn(this.region, operation, method, key, request)
+    } catch (error) {
+      if (!(error instanceof RegionAnswer)) throw error
+      const configured = this.location.region
+      if (configured) {
+        throw new WrongRegionError(error.bucketRegion, configured, error.status, error.code, operation)
+      }
+      bucketRegions.set(this.regionKey, error.bucketRegion)
+      this.logger?.debug(
+        `S3 bucket ${this.location.bucket} is in region ${error.bucketRegion}; using it for this run`,
+      )
+      return await this.sendIn(error.bucketRegion, operation, method, key, request)
+    }
+  }
+
+  private async sendIn(
+    region: string,
+    operation: string,
+    method: string,
+    key: string,
+    request: S3Request,
+  ): Promise<Response> {
     const creds = await this.credentials.get()
     const signer = new AwsClient({
       accessKeyId: creds.accessKeyId,
       secretAccessKey: creds.secretAccessKey.reveal(),
       sessionToken: creds.sessionToken?.reveal(),
       service: 's3',
-      region: this.location.region,
+      region,
     })
     // A body is signed by its SHA-256, which every SigV4 store checks before it keeps the bytes
     // (XAmzContentSHA256Mismatch): the integrity check Content-MD5 gave, at a quarter of the CPU
@@ -76,6 +155,24 @@ export class S3Client {
       ? 'AccessDenied'
       : `HTTP${response.status}`
     const code = xmlTag(text, 'Code') ?? statusCode
-    throw new StoreError(response.status, code, xmlTag(text, 'Message') ?? response.statusText, operation)
+    const message = xmlTag(text, 'Message') ?? response.statusText
+    const bucketRegion = response.headers.get('x-amz-bucket-region')
+    if (bucketRegion && bucketRegion !== region && (response.status === 301 || response.status === 400)) {
+      throw new RegionAnswer(bucketRegion, response.status, code, message, operation)
+    }
+    throw new StoreError(response.status, code, message, operation)
+  }
+}
+
+/** An answer that names the bucket's region, other than the one the request was signed for. */
+class RegionAnswer extends StoreError {
+  constructor(
+    readonly bucketRegion: string,
+    status: number,
+    code: string,
+    message: string,
+    operation: string,
+  ) {
+    super(status, code, message, operation)
   }
 }

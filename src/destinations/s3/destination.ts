@@ -3,14 +3,14 @@
  * larger ones as a multipart upload (every body signed with its SHA-256), retried with backoff, and
  * aborted on failure or interruption so no incomplete upload is left behind.
  */
-import { authError, destinationError, RivetError } from '../../errors.ts'
+import { authError, configError, destinationError, RivetError } from '../../errors.ts'
 import { maskKeyId } from '../../auth/credentials.ts'
 import type { CredentialInfo, Destination, Versioned } from '../destination.ts'
 import { NetworkError, StoreError, transient, versionCondition, xmlTag, xmlTexts } from '../http.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
 import { listUnder, streamObject } from '../objects.ts'
 import { withRetry } from '../retry.ts'
-import { S3Client } from './client.ts'
+import { S3Client, WrongRegionError } from './client.ts'
 
 /** S3 caps an upload at 10,000 parts; part sizes double every 1,000 parts to stay under it. */
 const GROW_AFTER = 1000
@@ -98,12 +98,20 @@ export class S3Destination implements Destination {
   private fail(error: unknown): RivetError {
     if (error instanceof RivetError) return error
     const bucket = this.client.location.bucket
-    const endpoint = this.client.location.endpoint
+    const endpoint = this.client.endpoint
     if (error instanceof NetworkError) {
       return destinationError(
         `S3 endpoint ${endpoint} (bucket ${bucket}) is unreachable: ${error.message}; check endpoint and network`,
         'DESTINATION_UNREACHABLE',
         error,
+      )
+    }
+    if (error instanceof WrongRegionError) {
+      return configError(
+        `S3 bucket ${bucket} is in region ${error.bucketRegion}, not ${error.configured.name} ` +
+          `(from ${error.configured.from}); set region: ${error.bucketRegion} in the destination, ` +
+          `or change ${error.configured.from}`,
+        'CONFIG_WRONG_REGION',
       )
     }
     if (error instanceof StoreError) {
