@@ -45,6 +45,29 @@ const EXIT_MEANINGS: Record<keyof typeof Exit, string> = {
   interrupted: 'interrupted (SIGINT/SIGTERM): in-flight uploads aborted, state not advanced',
 }
 
+/**
+ * What each flag does, by name (a flag means the same in every command that takes it). The
+ * generator reports a flag missing here, so a new one cannot go undocumented.
+ */
+const FLAG_HELP: Record<string, string> = {
+  config: 'the config file (YAML); relative paths in it resolve against its directory',
+  export: 'only this export (repeat for several; default: all)',
+  param: 'fill `${key}` in the config and in query files; wins over the environment',
+  'dry-run': 'plan each export (query, columns, output types) and write nothing',
+  resume: 'continue the interrupted chunked run with only the chunks that never committed',
+  reconcile: 'after the export, count the source rows of the range read; a difference exits 6',
+  offline: 'check the config file alone (keys, types, files, variables); contacts nothing',
+  'run-id': 'validate this run instead of the latest committed one',
+  source: 'connection URL of the database to read the schema from (no password inside)',
+  'source-env': 'environment variable holding the connection URL',
+  table: 'a table to include (repeatable; default: every table the source lists)',
+  output: 'write the config to this file instead of stdout',
+  json: 'print the result as one JSON document on stdout (errors too)',
+  help: "print the command's usage and flags",
+  'log-level': 'error, warn, info (default) or debug; also RIVET_LOG_LEVEL',
+  'log-format': 'text (default on a terminal) or json (default otherwise); logs go to stderr',
+}
+
 function typeOf(node: Node): string {
   const variants = node.anyOf ?? node.oneOf
   const kinds = variants?.map((v) => v.properties?.type?.const)
@@ -171,16 +194,22 @@ export function configDoc(missing: string[] = []): string {
   ].join('\n')
 }
 
-function optionRows(options: Options): string[] {
-  return Object.entries(options).map(([name, o]) =>
-    `| \`--${name}\` | ${o.short ? `\`-${o.short}\`` : ''} | ${o.type === 'string' ? 'VALUE' : 'flag'} | ${
-      o.multiple ? 'yes' : ''
-    } |`
-  )
+function optionRows(options: Options, missing: string[]): string[] {
+  return Object.entries(options).map(([name, o]) => {
+    if (!FLAG_HELP[name]) missing.push(`flag --${name}`)
+    return `| \`--${name}\` | ${o.short ? `\`-${o.short}\`` : ''} | ${
+      o.type === 'string' ? 'VALUE' : 'flag'
+    } | ${o.multiple ? 'yes' : ''} | ${(FLAG_HELP[name] ?? '').replaceAll('|', '\\|')} |`
+  })
 }
 
+const FLAG_HEADER = [
+  '| flag | short | takes | repeatable | what it does |',
+  '| --- | --- | --- | --- | --- |',
+]
+
 /** docs/cli.md. */
-export async function cliDoc(): Promise<string> {
+export async function cliDoc(missing: string[] = []): Promise<string> {
   const all = await commands()
   const exitRows = Object.entries(Exit).map(([name, code]) =>
     `| ${code} | \`${name}\` | ${EXIT_MEANINGS[name as keyof typeof Exit]} |`
@@ -201,9 +230,8 @@ export async function cliDoc(): Promise<string> {
     'Every command takes these; logs go to stderr, `--json` documents to stdout (their JSON Schemas are in',
     '[schemas/](schemas/)).',
     '',
-    '| flag | short | takes | repeatable |',
-    '| --- | --- | --- | --- |',
-    ...optionRows(GLOBAL_OPTIONS),
+    ...FLAG_HEADER,
+    ...optionRows(GLOBAL_OPTIONS, missing),
     '',
     ...all.flatMap((c) => [
       `## rivet ${c.name}`,
@@ -214,9 +242,7 @@ export async function cliDoc(): Promise<string> {
       c.usage,
       '```',
       '',
-      ...(Object.keys(c.options).length
-        ? ['| flag | short | takes | repeatable |', '| --- | --- | --- | --- |', ...optionRows(c.options), '']
-        : []),
+      ...(Object.keys(c.options).length ? [...FLAG_HEADER, ...optionRows(c.options, missing), ''] : []),
     ]),
     '## Exit codes',
     '',
@@ -242,11 +268,11 @@ function formatted(markdown: string): string {
   return result.stdout
 }
 
-/** File name under docs/ -> its generated text; `missing` collects undescribed config keys. */
+/** File name under docs/ -> its generated text; `missing` collects undescribed config keys and flags. */
 export async function generatedDocs(missing: string[] = []): Promise<Record<string, string>> {
   return {
     'config.md': formatted(configDoc(missing)),
-    'cli.md': formatted(await cliDoc()),
+    'cli.md': formatted(await cliDoc(missing)),
   }
 }
 
@@ -256,5 +282,5 @@ if (import.meta.main) {
     writeFileSync(join(ROOT, 'docs', name), text)
     console.log(`wrote docs/${name}`)
   }
-  if (missing.length) console.error(`config keys without a description:\n  ${missing.join('\n  ')}`)
+  if (missing.length) console.error(`config keys and flags without a description:\n  ${missing.join('\n  ')}`)
 }
