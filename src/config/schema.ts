@@ -84,7 +84,10 @@ const s3Destination = z.strictObject({
   type: z.literal('s3').describe('Amazon S3 or any S3-compatible store (MinIO, R2, Wasabi, B2, ...)'),
   bucket: z.string().min(1).describe('bucket name'),
   prefix: z.string().default('').describe('key prefix; placeholders {export} {date} {run_id}'),
-  region: z.string().optional().describe('default: AWS_REGION, AWS_DEFAULT_REGION, then us-east-1'),
+  region: z.string().optional().describe(
+    "region requests are signed for; default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, " +
+      "else the bucket's own region from S3's first answer",
+  ),
   endpoint: z.url().optional().describe(
     'S3 API endpoint for S3-compatible stores, e.g. http://127.0.0.1:9000',
   ),
