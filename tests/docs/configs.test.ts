@@ -11,8 +11,8 @@
  *   destination block, checked inside such a minimal config.
  * - anything else (a Kubernetes manifest, a GitHub workflow) is not a rivet config and is skipped.
  * A block that is not valid YAML fails. Paths a doc block names (`*_file` keys, a SQLite `path`) are
- * illustrations, so they are created empty beside the block's temporary file before the check;
- * examples/ are checked in place, so every file they name must exist.
+ * illustrations, so they are created empty (absolute ones under the block's temporary directory)
+ * before the check; examples/ are checked in place, so every file they name must exist.
  */
 import { describe, expect, test } from 'bun:test'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -65,19 +65,23 @@ function wholeConfig(text: string): string | undefined {
   return stringify({ ...minimal, [SOURCE_TYPES.includes(doc.type) ? 'source' : 'destination']: doc })
 }
 
-/** Creates, empty, the relative files a config names, so a doc block's paths exist. */
-function touchNamedFiles(dir: string, node: unknown): void {
-  if (Array.isArray(node)) node.forEach((v) => touchNamedFiles(dir, v))
+/**
+ * Creates, empty, the files a config names, so a doc block's illustrative paths exist: relative
+ * ones beside the block's file, absolute ones (`/etc/rivet/sa.json`) under `dir`, where the
+ * config is pointed instead.
+ */
+function anchorNamedFiles(dir: string, node: unknown): void {
+  if (Array.isArray(node)) node.forEach((v) => anchorNamedFiles(dir, v))
   else if (node && typeof node === 'object') {
     const record = node as Record<string, unknown>
     for (const [k, v] of Object.entries(record)) {
       const sqlitePath = k === 'path' && record.type === 'sqlite'
-      if (
-        (k.endsWith('_file') || sqlitePath) && typeof v === 'string' && !v.includes('${') && !isAbsolute(v)
-      ) {
-        mkdirSync(dirname(join(dir, v)), { recursive: true })
-        writeFileSync(join(dir, v), '')
-      } else touchNamedFiles(dir, v)
+      if ((k.endsWith('_file') || sqlitePath) && typeof v === 'string' && !v.includes('${')) {
+        const path = isAbsolute(v) ? join(dir, 'absolute', v) : join(dir, v)
+        mkdirSync(dirname(path), { recursive: true })
+        writeFileSync(path, '')
+        record[k] = path
+      } else anchorNamedFiles(dir, v)
     }
   }
 }
@@ -109,9 +113,10 @@ describe('configs users copy pass rivet check --offline', () => {
     expect(configs.length).toBeGreaterThanOrEqual(10)
     for (const block of configs) {
       const dir = tempDir('rivet-doc-block-')
-      touchNamedFiles(dir, parse(block.config))
+      const config = parse(block.config)
+      anchorNamedFiles(dir, config)
       const file = join(dir, 'rivet.yaml')
-      writeFileSync(file, block.config)
+      writeFileSync(file, stringify(config))
       await expectValid(file, block.where)
     }
   })
