@@ -171,7 +171,9 @@ class FloatEncoder extends BufferedEncoder implements PlainEncoder {
 
   statistics(): ValueStatistics {
     const nanCount = BigInt(this.nan)
-    if (this.min > this.max) return { nanCount }
+    // No min or max beside a NaN, as DuckDB writes: the format leaves NaN out of them, and
+    // DuckDB, which orders NaN above every number, would then skip the chunk for `x > max`.
+    if (this.nan > 0 || this.min > this.max) return { nanCount }
     // The format asks for -0 as a minimum and +0 as a maximum, whichever zero was seen.
     return { min: this.min === 0 ? -0 : this.min, max: this.max === 0 ? 0 : this.max, nanCount }
   }

@@ -10,7 +10,7 @@ import { snappyCompress } from 'hyparquet-writer/src/snappy.js'
 import type { CompressionCodec, SchemaElement } from 'hyparquet'
 import { VERSION } from '../version.ts'
 import type { Column, OutputType } from '../types/output.ts'
-import type { ColumnBatch } from '../types/values.ts'
+import { type ColumnBatch, isInt64Vector } from '../types/values.ts'
 import { type BlockCompressor, gzip, zstd } from './compress.ts'
 import type { Format, FormatEncoder } from './format.ts'
 import { pageBuffers } from './parquet-buffer.ts'
@@ -186,12 +186,25 @@ class ParquetEncoder implements FormatEncoder {
 
   write(batch: ColumnBatch): Uint8Array[] {
     if (batch.length === 0) return []
+    if ('bytes' in this.target) {
+      this.add(batch)
+      if (this.bytes >= this.target.bytes) this.writeRowGroup()
+      return this.writer.take()
+    }
+    // A row target is met exactly: a source's batch (thousands of rows) may span row groups.
+    for (let from = 0; from < batch.length;) {
+      const to = Math.min(batch.length, from + this.target.rows - this.rows)
+      this.add(from === 0 && to === batch.length ? batch : sliceBatch(batch, from, to))
+      if (this.rows >= this.target.rows) this.writeRowGroup()
+      from = to
+    }
+    return this.writer.take()
+  }
+
+  private add(batch: ColumnBatch): void {
     this.batches.push(batch)
     this.rows += batch.length
     this.bytes += batch.bytes
-    const full = 'bytes' in this.target ? this.bytes >= this.target.bytes : this.rows >= this.target.rows
-    if (full) this.writeRowGroup()
-    return this.writer.take()
   }
 
   end(): Uint8Array[] {
@@ -227,6 +240,15 @@ class ParquetEncoder implements FormatEncoder {
     this.batches = []
     this.rows = 0
     this.bytes = 0
+  }
+}
+
+/** Rows `from..to` of a batch (int64 vectors as views), its size estimate in proportion. */
+function sliceBatch(batch: ColumnBatch, from: number, to: number): ColumnBatch {
+  return {
+    length: to - from,
+    columns: batch.columns.map((c) => isInt64Vector(c) ? c.subarray(from, to) : c.slice(from, to)),
+    bytes: Math.round(batch.bytes * (to - from) / batch.length),
   }
 }
 

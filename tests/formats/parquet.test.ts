@@ -333,21 +333,43 @@ describe('Parquet column encoder', () => {
     })
   })
 
-  test('min and max: UTF-8 byte order for text, -0 and +0 for floats, NULLs counted', async () => {
+  test('min and max: UTF-8 byte order for text, -0 and +0 for floats, none beside NaN, NULLs counted', async () => {
     // U+FF5E sorts before U+1F600 in UTF-8 (code point) order but after it in UTF-16 units.
     const texts: Value[] = ['\uff5e', '\u{1f600}', 'a', null, 'Z']
-    const floats: Value[] = [0, -0, 0, null, NaN]
-    const path = encode([column('t', { kind: 'string' }), column('f', { kind: 'float', bits: 64 })], [
-      texts,
-      floats,
-    ])
+    const floats: Value[] = [0, -0, 0, null, 1]
+    // A NaN leaves min and max out (as DuckDB writes): DuckDB orders NaN above every number.
+    const nans: Value[] = [1, NaN, -1, null, 2]
+    const path = encode([
+      column('t', { kind: 'string' }),
+      column('f', { kind: 'float', bits: 64 }),
+      column('n', { kind: 'float', bits: 32 }),
+    ], [texts, floats, nans])
     const { metadata } = await readWithHyparquet(path)
-    const [t, f] = metadata.row_groups[0].columns.map((c) => c.meta_data!.statistics!)
+    const [t, f, n] = metadata.row_groups[0].columns.map((c) => c.meta_data!.statistics!)
     expect(t.min_value).toBe('Z')
     expect(t.max_value).toBe('\u{1f600}')
     expect(t.null_count).toBe(1n)
     expect(Object.is(f.min_value, -0)).toBe(true)
-    expect(Object.is(f.max_value, 0)).toBe(true)
+    expect(f.max_value).toBe(1)
     expect(f.null_count).toBe(1n)
+    expect([n.min_value, n.max_value, n.null_count]).toEqual([undefined, undefined, 1n])
+  })
+
+  test('a row target splits batches: row groups of exactly that many rows', async () => {
+    // An int64 vector: the slices are views of it.
+    const ids = BigInt64Array.from({ length: 2500 }, (_, i) => BigInt(i))
+    const path = encode([column('id', { kind: 'int', bits: 64, signed: true }, false)], [ids as never], {
+      target: { rows: 700 },
+      batch: 1000,
+    })
+    const { metadata, rows } = await readWithHyparquet(path)
+    expect(metadata.row_groups.map((g) => g.num_rows)).toEqual([700n, 700n, 700n, 400n])
+    expect(metadata.row_groups.map((g) => g.columns[0].meta_data!.statistics!.min_value)).toEqual([
+      0n,
+      700n,
+      1400n,
+      2100n,
+    ])
+    expect(rows.map((r) => r.id)).toEqual(Array.from(ids))
   })
 })
