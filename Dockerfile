@@ -41,7 +41,8 @@ COPY --from=runtime /lib/ld-linux-aarch64.so.1 /lib/
 COPY --from=runtime /lib/aarch64-linux-gnu/libc.so.6 /lib/aarch64-linux-gnu/libm.so.6 /lib/aarch64-linux-gnu/libpthread.so.0 /lib/aarch64-linux-gnu/libdl.so.2 /lib/aarch64-linux-gnu/
 
 FROM libs-${TARGETARCH}
-# Bun trusts this bundle besides its built-in roots: a private CA is added here (docs/container.md).
+# Bun trusts only its built-in roots unless SSL_CERT_FILE names a bundle; with it, a private CA
+# is trusted by adding it to this file or mounting another bundle there (docs/container.md).
 COPY --from=runtime /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/
 COPY <<PASSWD /etc/passwd
 root:x:0:0:root:/root:/sbin/nologin
@@ -53,6 +54,7 @@ rivet:x:65532:
 GROUP
 COPY --from=build /out/rivet /usr/local/bin/rivet
 ENV PATH=/usr/local/bin
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 USER 65532:65532
 WORKDIR /work
 ENTRYPOINT ["rivet"]

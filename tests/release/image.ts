@@ -116,6 +116,7 @@ export function readImage(targetArch: string, dockerfile = join(ROOT, 'Dockerfil
  * from another stage are. The mount points a runtime provides (/proc, the workdir) are made too.
  */
 export function assemble(image: Image, root: string, resolve: (file: ImageFile) => string): void {
+  chmodSync(root, 0o755) // an image's / is; a temporary directory is 700
   for (const file of image.files) {
     const target = join(root, file.path)
     mkdirSync(dirname(target), { recursive: true })
