@@ -5,9 +5,10 @@
  * pivots taken from the data, in DuckDB over the Parquet, must equal PostgreSQL's own.
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import postgres from 'postgres'
-import { rivet } from '../helpers/cli.ts'
+import { rivet, type Runtime } from '../helpers/cli.ts'
 import { listFiles, tempDir, writeConfig } from '../helpers/files.ts'
 import { duck, readWithHyparquet } from '../helpers/parquet.ts'
 import { PG_URL, pgExec } from '../helpers/pg.ts'
@@ -105,6 +106,8 @@ const columns: Column[] = [
 const PIVOT_IDS = [1, 2, 150, 777, 1450, 1500, 1501, 1555, 2050, 2222, 2999, 3000]
 const OPS = ['<', '>', '=']
 
+const runtimes: Runtime[] = ['bun', 'deno', 'binary']
+const files: Partial<Record<Runtime, string>> = {}
 let file = ''
 let pivots: Record<string, (string | null)[]> = {}
 
@@ -129,16 +132,21 @@ beforeAll(async () => {
     await client.end()
   }
   // In id order: PostgreSQL fills a page's free space with later short rows, out of order.
-  const dir = tempDir()
   const overrides = columns.filter((c) => c.override).map((c) => `${c.name}: ${c.override}`).join(', ')
-  const config = writeConfig(
-    dir,
-    `source: { type: postgres, url: "${PG_URL}" }\ndestination: { type: local, path: ${dir}/out }\n` +
-      `exports:\n  - name: stats\n    query: select * from ${TABLE} order by id\n    row_group_size: ${GROUP}\n    columns: { ${overrides} }\n`,
-  )
-  const result = await rivet(['run', '-c', config])
-  expect(result.code).toBe(0)
-  file = join(dir, 'out', listFiles(join(dir, 'out')).find((f) => f.endsWith('.parquet'))!)
+  // Under each runtime; Bun's file is the one read, the others must be the same bytes.
+  for (const runtime of runtimes) {
+    const dir = tempDir()
+    const config = writeConfig(
+      dir,
+      `source: { type: postgres, url: "${PG_URL}" }\ndestination: { type: local, path: ${dir}/out }\n` +
+        `exports:\n  - name: stats\n    query: select * from ${TABLE} order by id\n    row_group_size: ${GROUP}\n` +
+        `    columns: { ${overrides} }\n`,
+    )
+    const result = await rivet(['run', '-c', config], { runtime })
+    expect(result.code).toBe(0)
+    files[runtime] = join(dir, 'out', listFiles(join(dir, 'out')).find((f) => f.endsWith('.parquet'))!)
+  }
+  file = files.bun!
 })
 
 const quote = (text: string) => `'${text.replaceAll("'", "''")}'`
@@ -156,6 +164,12 @@ function pgLiteral(c: Column, text: string): string {
 }
 
 describe('Parquet statistics', () => {
+  test('Bun, Deno and the binary write the same bytes', () => {
+    const bun = readFileSync(files.bun!)
+    expect(readFileSync(files.deno!).equals(bun)).toBe(true)
+    expect(readFileSync(files.binary!).equals(bun)).toBe(true)
+  })
+
   test('min and max in every row group with values, none where a float chunk holds NaN', async () => {
     const { metadata } = await readWithHyparquet(file)
     expect(metadata.row_groups).toHaveLength(ROWS / GROUP)
