@@ -58,6 +58,8 @@ const FLAG_HELP: Record<string, string> = {
   reconcile: 'after the export, count the source rows of the range read; a difference exits 6',
   offline: 'check the config file alone (keys, types, files, variables); contacts nothing',
   'run-id': 'validate this run instead of the latest committed one',
+  'older-than': 'only garbage last written longer ago than this: 900s, 45m, 24h (default) or 7d',
+  delete: 'remove the orphaned parts and abort the incomplete uploads listed, instead of only listing them',
   source: 'connection URL of the database to read the schema from (no password inside)',
   'source-env': 'environment variable holding the connection URL',
   table: 'a table to include (repeatable; default: every table the source lists)',

@@ -132,6 +132,38 @@ export const validateDocumentSchema = z.strictObject({
   error: errorSchema.optional(),
 }).describe('rivet validate --json')
 
+/** `rivet gc --json`. */
+export const gcDocumentSchema = z.strictObject({
+  rivet_version: z.string(),
+  action: z.enum(['list', 'delete']).describe('delete with --delete: what is listed was removed'),
+  older_than_s: z.number().int().describe('only garbage last written longer ago than this (--older-than)'),
+  exports: z.array(z.strictObject({
+    name: z.string(),
+    location: z.string().describe("where the export's runs are; paths are relative to it"),
+    orphans: z.array(z.strictObject({
+      path: z.string(),
+      run_id: z.string().describe('the run that wrote it and never committed it'),
+      bytes: z.number().int(),
+      modified: z.iso.datetime(),
+    })).describe('data objects no manifest lists'),
+    uploads: z.array(z.strictObject({
+      path: z.string().describe('the object the upload would have made'),
+      upload_id: z.string().describe('S3 upload id, or the temporary file of a local write'),
+      run_id: z.string(),
+      started: z.iso.datetime(),
+    })).describe('incomplete uploads (S3 multipart uploads, local temporary files)'),
+    kept: z.strictObject({
+      recent: z.number().int().describe('garbage candidates younger than --older-than'),
+      claimed: z.number().int().describe(
+        'files of a run the state claims (a chunked checkpoint, a pending cursor)',
+      ),
+    }),
+    removed: z.number().int().describe('objects removed and uploads aborted (0 without --delete)'),
+    notes: z.array(z.string()).describe('what could not be looked at, and why'),
+  })),
+  error: errorSchema.optional(),
+}).describe('rivet gc --json')
+
 /** `rivet version --json`. */
 export const versionDocumentSchema = z.strictObject({
   rivet_version: z.string(),
@@ -157,5 +189,7 @@ export type CheckDocument = z.infer<typeof checkDocumentSchema>
 export type StateDocument = z.infer<typeof stateDocumentSchema>
 /** Type of `rivet validate --json`. */
 export type ValidateDocument = z.infer<typeof validateDocumentSchema>
+/** Type of `rivet gc --json`. */
+export type GcDocument = z.infer<typeof gcDocumentSchema>
 /** Type of `rivet version --json`. */
 export type VersionDocument = z.infer<typeof versionDocumentSchema>

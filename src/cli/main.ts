@@ -26,6 +26,7 @@ export async function commands(): Promise<Command[]> {
     { validateCommand },
     { stateCommand },
     { versionCommand },
+    { gcCommand },
   ] = await Promise.all([
     import('./run.ts'),
     import('./check.ts'),
@@ -36,6 +37,7 @@ export async function commands(): Promise<Command[]> {
     import('./validate.ts'),
     import('./state.ts'),
     import('./version.ts'),
+    import('./gc.ts'),
   ])
   const all: Command[] = [
     runCommand,
@@ -43,6 +45,7 @@ export async function commands(): Promise<Command[]> {
     doctorCommand,
     validateCommand,
     stateCommand,
+    gcCommand,
     initCommand,
     schemaCommand,
     versionCommand,

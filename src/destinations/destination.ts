@@ -23,6 +23,27 @@ export interface Versioned {
   version: string
 }
 
+/** An object as a detailed listing shows it. */
+export interface ObjectInfo {
+  /** Relative to the export root, as `list` names it. */
+  path: string
+  size: number
+  /** When it was last written: how `rivet gc` tells an abandoned part from one being written. */
+  modified: Date
+}
+
+/**
+ * An upload begun and never completed nor aborted: an S3 multipart upload, a local temporary
+ * file. A run killed mid-upload leaves one behind, invisible to `list`, still taking space.
+ */
+export interface IncompleteUpload {
+  /** The object it would have become, relative to the export root. */
+  path: string
+  /** The store's id for it (an S3 upload id, a temporary file's name). */
+  id: string
+  started: Date
+}
+
 /** Where an export's files go. */
 export interface Destination {
   /** Where this is, for messages and `--json`: a directory, `s3://bucket/prefix`, `stdout`. */
@@ -70,4 +91,14 @@ export interface Destination {
   putIfVersion(path: string, bytes: Uint8Array, version: string | undefined): Promise<string | undefined>
   /** The credential in use, resolved now; undefined for destinations that need none. */
   credentials(): Promise<CredentialInfo | undefined>
+  /** `list` with each object's size and last write; absent for stdout. */
+  listObjects?(dir: string): Promise<ObjectInfo[]>
+  /**
+   * The incomplete uploads under `dir`, at any depth. Absent where none can be listed (GCS
+   * resumable sessions are not listable and expire within a week; Azure discards uncommitted
+   * blocks after a week).
+   */
+  listIncomplete?(dir: string): Promise<IncompleteUpload[]>
+  /** Discards an incomplete upload and what it holds; one already gone is not an error. */
+  abortIncomplete?(upload: IncompleteUpload): Promise<void>
 }

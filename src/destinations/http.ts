@@ -126,6 +126,14 @@ export function xmlTexts(xml: string, name: string): string[] {
   return Array.from(xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'g')), (m) => decodeXml(m[1]))
 }
 
+/**
+ * The raw inner XML of every `<name>` element (the entries of a listing), for {@link xmlTag} to
+ * take fields from: decoding it first would decode the fields' text twice.
+ */
+export function xmlElements(xml: string, name: string): string[] {
+  return Array.from(xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'g')), (m) => m[1])
+}
+
 /** The Content-MD5 header value of a body: base64 of its MD5 digest. */
 export function contentMd5(body: Uint8Array): string {
   return createHash('md5').update(body).digest('base64')

@@ -11,7 +11,7 @@ import { hostname } from 'node:os'
 import { basename, dirname, join, posix } from 'node:path'
 import process from 'node:process'
 import { destinationError, RivetError } from '../errors.ts'
-import type { Destination, Versioned } from './destination.ts'
+import type { Destination, IncompleteUpload, ObjectInfo, Versioned } from './destination.ts'
 
 function randomSuffix(): string {
   return crypto.getRandomValues(new Uint32Array(1))[0].toString(16)
@@ -223,23 +223,7 @@ export class LocalDestination implements Destination {
   }
 
   async list(dir: string): Promise<string[]> {
-    const out: string[] = []
-    const walk = async (relative: string): Promise<void> => {
-      let entries: Dirent[]
-      try {
-        entries = await readdir(join(this.location, relative), { withFileTypes: true })
-      } catch (error) {
-        if (missing(error)) return
-        throw fsError(error, 'list', join(this.location, relative))
-      }
-      for (const entry of entries) {
-        const path = posix.join(relative, entry.name)
-        if (entry.isDirectory()) await walk(path)
-        else if (!TEMP_FILE.test(entry.name)) out.push(path)
-      }
-    }
-    await walk(posix.normalize(dir || '.').replace(/\/$/, ''))
-    return out.sort()
+    return (await this.walk(dir)).filter((f) => !f.temporary).map((f) => f.path)
   }
 
   async read(path: string): Promise<ReadableStream<Uint8Array> | undefined> {
@@ -266,5 +250,62 @@ export class LocalDestination implements Destination {
       },
       cancel: () => handle.close(),
     }, { highWaterMark: 0 })
+  }
+
+  /** Every file under `dir`, sorted by path, temporary ones (writes in progress) marked. */
+  private async walk(dir: string): Promise<(ObjectInfo & { temporary: boolean })[]> {
+    const out: (ObjectInfo & { temporary: boolean })[] = []
+    const visit = async (relative: string): Promise<void> => {
+      let entries: Dirent[]
+      try {
+        entries = await readdir(join(this.location, relative), { withFileTypes: true })
+      } catch (error) {
+        if (missing(error)) return
+        throw fsError(error, 'list', join(this.location, relative))
+      }
+      for (const entry of entries) {
+        const path = posix.join(relative, entry.name)
+        if (entry.isDirectory()) await visit(path)
+        else out.push({ path, size: 0, modified: new Date(0), temporary: TEMP_FILE.test(entry.name) })
+      }
+    }
+    await visit(posix.normalize(dir || '.').replace(/\/$/, ''))
+    return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
+  }
+
+  /** {@link walk} with each file's size and last write, from stat. */
+  private async walkStat(dir: string): Promise<(ObjectInfo & { temporary: boolean })[]> {
+    const files = await this.walk(dir)
+    for (const file of files) {
+      const info = await stat(join(this.location, file.path)).catch((error) => {
+        if (missing(error)) return undefined
+        throw fsError(error, 'list', join(this.location, file.path))
+      })
+      // Gone between the listing and the stat: renamed into place, or removed.
+      if (info) Object.assign(file, { size: info.size, modified: info.mtime })
+      else file.temporary = true
+    }
+    return files
+  }
+
+  async listObjects(dir: string): Promise<ObjectInfo[]> {
+    return (await this.walkStat(dir)).filter((f) => !f.temporary && f.modified.getTime() > 0).map(
+      ({ path, size, modified }) => ({ path, size, modified }),
+    )
+  }
+
+  /** Temporary files: writes in progress, or left by a process killed while writing. */
+  async listIncomplete(dir: string): Promise<IncompleteUpload[]> {
+    const files = (await this.walkStat(dir)).filter((f) => f.temporary && f.modified.getTime() > 0)
+    return files.map((f) => {
+      const name = posix.basename(f.path)
+      // `.<name>.<hex>.tmp` in the final object's directory.
+      const final = posix.join(posix.dirname(f.path), name.slice(1).replace(/\.[0-9a-f]+\.tmp$/, ''))
+      return { path: final, id: f.path, started: f.modified }
+    })
+  }
+
+  async abortIncomplete(upload: IncompleteUpload): Promise<void> {
+    await this.remove(upload.id)
   }
 }

@@ -4,38 +4,49 @@
  * a failure mid-body still becomes the store's exit code rather than an internal error.
  */
 import type { RivetError } from '../errors.ts'
+import type { ObjectInfo } from './destination.ts'
 
-/** One page of a listing: full object names, and the token of the next page if there is one. */
+/** One object of a listing page: its full name, size and last write. */
+export interface Listed {
+  name: string
+  size: number
+  modified: Date
+}
+
+/** One page of a listing: the objects, and the token of the next page if there is one. */
 export interface ListPage {
-  names: string[]
+  objects: Listed[]
   next?: string
 }
 
 /** The full name prefix of `dir` (a directory of the export root), ending in `/` unless empty. */
-function listPrefix(root: string, dir: string): string {
+export function listPrefix(root: string, dir: string): string {
   const full = [root, dir.replace(/^\/+|\/+$/g, '')].filter(Boolean).join('/')
   return full ? `${full}/` : ''
 }
 
 /**
- * Every object under `dir` of the export `root`, as paths relative to the root, sorted.
- * `page` fetches one page of names starting with a prefix, from a continuation token.
+ * Every object under `dir` of the export `root` with its size and last write, by path relative
+ * to the root, sorted. `page` fetches one page of objects starting with a prefix, from a
+ * continuation token.
  */
 export async function listUnder(
   root: string,
   dir: string,
   page: (prefix: string, token: string | undefined) => Promise<ListPage>,
-): Promise<string[]> {
+): Promise<ObjectInfo[]> {
   const prefix = listPrefix(root, dir)
   const rootPrefix = root ? `${root}/` : ''
-  const out: string[] = []
+  const out: ObjectInfo[] = []
   let token: string | undefined
   do {
-    const { names, next } = await page(prefix, token)
-    for (const name of names) out.push(name.slice(rootPrefix.length))
+    const { objects, next } = await page(prefix, token)
+    for (const { name, size, modified } of objects) {
+      out.push({ path: name.slice(rootPrefix.length), size, modified })
+    }
     token = next
   } while (token)
-  return out.sort()
+  return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
 }
 
 /**

@@ -31,7 +31,7 @@ export interface RunPlace {
 /** Where the runs of an export of a loaded config are. */
 export function exportPlace(loaded: LoadedConfig, exp: ExportConfig, logger?: Logger): RunPlace {
   const resolve = (p: string) => resolvePath(loaded, p)
-  const config = anchorPaths((exp.destination ?? loaded.config.destination)!, resolve)
+  const config = anchorPaths(exp.destination, resolve)
   return { exportName: exp.name, config, template: rootTemplate(config, resolve), logger }
 }
 
@@ -44,7 +44,7 @@ export interface RunSearch {
 }
 
 /** A manifest path at any depth: the directory above `_rivet/`, and the file's run id. */
-const MANIFEST_AT = /^(?:(.*)\/)?_rivet\/runs\/([^/]+)\.json$/
+export const MANIFEST_AT = /^(?:(.*)\/)?_rivet\/runs\/([^/]+)\.json$/
 
 /** Placeholders that differ from run to run. */
 const PER_RUN = /\{(date|run_id)\}/
@@ -82,6 +82,20 @@ export async function findRuns(place: RunPlace, runId?: string): Promise<RunSear
     if (posix.join(base, match[1] ?? '') === posix.normalize(runRoot(place, match[2]))) runIds.push(match[2])
   }
   return { searched: `${destination.location}${scan ? '' : '/_rivet/runs/'}`, runIds: runIds.sort() }
+}
+
+/**
+ * Where every run of an export is: the destination rooted at the export's directory, or, when
+ * every run has one of its own, at the last fixed directory above them; `runRoot` says where
+ * run `runId` put its files, relative to that destination ('' for its root).
+ */
+export function runsBase(place: RunPlace): { destination: Destination; runRoot: (runId: string) => string } {
+  const perRun = PER_RUN.test(place.template)
+  const base = perRun ? fixedBase(place) : runRoot(place, '00000000T000000Z-000000')
+  return {
+    destination: openDestinationAt(place.config, base, place.logger),
+    runRoot: (runId) => perRun ? posix.relative(base, runRoot(place, runId)) : '',
+  }
 }
 
 /** The destination rooted at the export's directory of run `runId`. */

@@ -4,8 +4,16 @@
  * Content-MD5 the service checks. Until the block list is committed no blob is visible, so an
  * aborted upload leaves only uncommitted blocks, which Azure discards by itself after a week.
  */
-import { contentMd5, StoreError, transient, versionCondition, xmlTexts } from '../http.ts'
-import type { CredentialInfo, Destination, Versioned } from '../destination.ts'
+import {
+  contentMd5,
+  StoreError,
+  transient,
+  versionCondition,
+  xmlElements,
+  xmlTag,
+  xmlTexts,
+} from '../http.ts'
+import type { CredentialInfo, Destination, ObjectInfo, Versioned } from '../destination.ts'
 import { storeFailure, type StoreTarget, type Verdict } from '../failure.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
 import { listUnder, streamObject } from '../objects.ts'
@@ -193,15 +201,8 @@ export class AzureDestination implements Destination {
     }
   }
 
-  list(dir: string): Promise<string[]> {
-    return listUnder(this.root, dir, async (prefix, marker) => {
-      const query: Record<string, string> = { restype: 'container', comp: 'list' }
-      if (prefix) query.prefix = prefix
-      if (marker) query.marker = marker
-      const { text } = await this.send('ListBlobs', 'GET', '', { query })
-      // An empty NextMarker element ends the listing.
-      return { names: xmlTexts(text, 'Name'), next: xmlTexts(text, 'NextMarker')[0] || undefined }
-    })
+  async list(dir: string): Promise<string[]> {
+    return (await this.listObjects(dir)).map((o) => o.path)
   }
 
   read(path: string): Promise<ReadableStream<Uint8Array> | undefined> {
@@ -210,5 +211,21 @@ export class AzureDestination implements Destination {
       (error) => error instanceof StoreError && error.code === 'BlobNotFound',
       (error) => this.fail(error),
     )
+  }
+
+  listObjects(dir: string): Promise<ObjectInfo[]> {
+    return listUnder(this.root, dir, async (prefix, marker) => {
+      const query: Record<string, string> = { restype: 'container', comp: 'list' }
+      if (prefix) query.prefix = prefix
+      if (marker) query.marker = marker
+      const { text } = await this.send('ListBlobs', 'GET', '', { query })
+      const objects = xmlElements(text, 'Blob').map((entry) => ({
+        name: xmlTag(entry, 'Name') ?? '',
+        size: Number(xmlTag(entry, 'Content-Length')),
+        modified: new Date(xmlTag(entry, 'Last-Modified') ?? 0),
+      }))
+      // An empty NextMarker element ends the listing.
+      return { objects, next: xmlTexts(text, 'NextMarker')[0] || undefined }
+    })
   }
 }

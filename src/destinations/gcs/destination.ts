@@ -5,7 +5,7 @@
  * last chunk, so nothing is visible before the stream closes.
  */
 import { maskEmail } from '../../auth/gcp/source.ts'
-import type { CredentialInfo, Destination, Versioned } from '../destination.ts'
+import type { CredentialInfo, Destination, ObjectInfo, Versioned } from '../destination.ts'
 import { storeFailure, type StoreTarget, type Verdict } from '../failure.ts'
 import { StoreError, transient } from '../http.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
@@ -170,12 +170,8 @@ export class GcsDestination implements Destination {
     }
   }
 
-  list(dir: string): Promise<string[]> {
-    return listUnder(this.root, dir, async (prefix, token) => {
-      const { text } = await this.send('ListObjects', 'GET', this.client.listUrl(prefix, token))
-      const page = JSON.parse(text) as { items?: { name: string }[]; nextPageToken?: string }
-      return { names: (page.items ?? []).map((item) => item.name), next: page.nextPageToken }
-    })
+  async list(dir: string): Promise<string[]> {
+    return (await this.listObjects(dir)).map((o) => o.path)
   }
 
   read(path: string): Promise<ReadableStream<Uint8Array> | undefined> {
@@ -190,5 +186,21 @@ export class GcsDestination implements Destination {
       (error) => error instanceof StoreError && error.status === 404,
       (error) => this.fail(error),
     )
+  }
+
+  listObjects(dir: string): Promise<ObjectInfo[]> {
+    return listUnder(this.root, dir, async (prefix, token) => {
+      const { text } = await this.send('ListObjects', 'GET', this.client.listUrl(prefix, token))
+      const page = JSON.parse(text) as {
+        items?: { name: string; size: string; updated: string }[]
+        nextPageToken?: string
+      }
+      const objects = (page.items ?? []).map((item) => ({
+        name: item.name,
+        size: Number(item.size),
+        modified: new Date(item.updated),
+      }))
+      return { objects, next: page.nextPageToken }
+    })
   }
 }

@@ -5,10 +5,18 @@
  */
 import { authError, configError, destinationError, RivetError } from '../../errors.ts'
 import { maskKeyId } from '../../auth/credentials.ts'
-import type { CredentialInfo, Destination, Versioned } from '../destination.ts'
-import { NetworkError, StoreError, transient, versionCondition, xmlTag, xmlTexts } from '../http.ts'
+import type { CredentialInfo, Destination, IncompleteUpload, ObjectInfo, Versioned } from '../destination.ts'
+import {
+  NetworkError,
+  StoreError,
+  transient,
+  versionCondition,
+  xmlElements,
+  xmlTag,
+  xmlTexts,
+} from '../http.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
-import { listUnder, streamObject } from '../objects.ts'
+import { listPrefix, listUnder, streamObject } from '../objects.ts'
 import { withRetry } from '../retry.ts'
 import { S3Client, WrongRegionError } from './client.ts'
 
@@ -278,14 +286,8 @@ export class S3Destination implements Destination {
     await this.send('DeleteObject', 'DELETE', this.key(path), {})
   }
 
-  list(dir: string): Promise<string[]> {
-    return listUnder(this.root, dir, async (prefix, token) => {
-      const query: Record<string, string> = { 'list-type': '2' }
-      if (prefix) query.prefix = prefix
-      if (token) query['continuation-token'] = token
-      const xml = await (await this.send('ListObjectsV2', 'GET', '', { query })).text()
-      return { names: xmlTexts(xml, 'Key'), next: xmlTexts(xml, 'NextContinuationToken')[0] }
-    })
+  async list(dir: string): Promise<string[]> {
+    return (await this.listObjects(dir)).map((o) => o.path)
   }
 
   read(path: string): Promise<ReadableStream<Uint8Array> | undefined> {
@@ -294,5 +296,69 @@ export class S3Destination implements Destination {
       (error) => s3Code(error) === 'NoSuchKey',
       (error) => this.fail(error),
     )
+  }
+
+  listObjects(dir: string): Promise<ObjectInfo[]> {
+    return listUnder(this.root, dir, async (prefix, token) => {
+      const query: Record<string, string> = { 'list-type': '2' }
+      if (prefix) query.prefix = prefix
+      if (token) query['continuation-token'] = token
+      const xml = await (await this.send('ListObjectsV2', 'GET', '', { query })).text()
+      const objects = xmlElements(xml, 'Contents').map((entry) => ({
+        name: xmlTag(entry, 'Key') ?? '',
+        size: Number(xmlTag(entry, 'Size')),
+        modified: new Date(xmlTag(entry, 'LastModified') ?? 0),
+      }))
+      return { objects, next: xmlTexts(xml, 'NextContinuationToken')[0] }
+    })
+  }
+
+  /**
+   * Multipart uploads begun under `dir` and never completed or aborted. AWS filters them by any
+   * key prefix; MinIO only by none or by an object's exact key, and answers any other prefix with
+   * an empty list. So a prefix that finds none is asked again without one and filtered here: one
+   * more listing of the bucket's uploads when there are truly none, and correct on both.
+   */
+  async listIncomplete(dir: string): Promise<IncompleteUpload[]> {
+    const prefix = listPrefix(this.root, dir)
+    let uploads = await this.uploadsWith(prefix)
+    if (!uploads.length && prefix) {
+      uploads = (await this.uploadsWith('')).filter((u) => u.key.startsWith(prefix))
+    }
+    const rootPrefix = this.root ? `${this.root}/` : ''
+    return uploads.map((u) => ({ path: u.key.slice(rootPrefix.length), id: u.id, started: u.started }))
+  }
+
+  /** Every page of ListMultipartUploads for a key prefix (empty: the whole bucket). */
+  private async uploadsWith(prefix: string): Promise<{ key: string; id: string; started: Date }[]> {
+    const out: { key: string; id: string; started: Date }[] = []
+    let markers: Record<string, string> = {}
+    for (;;) {
+      const query: Record<string, string> = { uploads: '', ...markers }
+      if (prefix) query.prefix = prefix
+      const xml = await (await this.send('ListMultipartUploads', 'GET', '', { query })).text()
+      for (const entry of xmlElements(xml, 'Upload')) {
+        out.push({
+          key: xmlTag(entry, 'Key') ?? '',
+          id: xmlTag(entry, 'UploadId') ?? '',
+          started: new Date(xmlTag(entry, 'Initiated') ?? 0),
+        })
+      }
+      if (xmlTag(xml, 'IsTruncated') !== 'true') return out
+      markers = {
+        'key-marker': xmlTag(xml, 'NextKeyMarker') ?? '',
+        'upload-id-marker': xmlTag(xml, 'NextUploadIdMarker') ?? '',
+      }
+    }
+  }
+
+  async abortIncomplete(upload: IncompleteUpload): Promise<void> {
+    try {
+      await this.send('AbortMultipartUpload', 'DELETE', this.key(upload.path), {
+        query: { uploadId: upload.id },
+      })
+    } catch (error) {
+      if (s3Code(error) !== 'NoSuchUpload') throw error
+    }
   }
 }
