@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { checkDocumentSchema } from '../../src/cli/documents.ts'
+import { checkDocumentSchema, versionDocumentSchema } from '../../src/cli/documents.ts'
 import { VERSION } from '../../src/version.ts'
 import { errorLines, rivet, ROOT } from '../helpers/cli.ts'
 import { listFiles, tempDir, writeConfig } from '../helpers/files.ts'
@@ -18,14 +18,21 @@ beforeAll(async () => {
 })
 
 describe('commands', () => {
-  test('--version prints the version and runtime', async () => {
+  test('--version and version --json from source: commit dev, no target, the runtime', async () => {
     const result = await rivet(['--version'])
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(
-      new RegExp(`^rivet ${VERSION.replaceAll('.', '\\.')} \\(bun \\d+\\.\\d+\\.\\d+\\)\\n$`),
+      new RegExp(`^rivet ${VERSION.replaceAll('.', '\\.')} \\(dev, bun \\d+\\.\\d+\\.\\d+\\)\\n$`),
     )
     const deno = await rivet(['--version'], { runtime: 'deno' })
-    expect(deno.stdout).toMatch(/^rivet .* \(deno \d+\.\d+\.\d+\)\n$/)
+    expect(deno.stdout).toMatch(/^rivet .* \(dev, deno \d+\.\d+\.\d+\)\n$/)
+    const json = await rivet(['version', '--json'])
+    expect(versionDocumentSchema.parse(JSON.parse(json.stdout))).toEqual({
+      rivet_version: VERSION,
+      commit: 'dev',
+      target: null,
+      runtime: expect.stringMatching(/^bun \d+\.\d+\.\d+$/),
+    })
   })
 
   test('help lists the commands; help run shows its options; an unknown command suggests one', async () => {
