@@ -106,6 +106,17 @@ if ! curl -s -o /dev/null --max-time 2 http://127.0.0.1:10000/ 2>/dev/null; then
   for _ in $(seq 1 60); do curl -s -o /dev/null --max-time 2 http://127.0.0.1:10000/ && break; sleep 0.5; done
 fi
 
+# Toxiproxy: the fault injector of tests/resilience (latency, bandwidth, resets, timeouts, a
+# service down), driven through its HTTP API on 8474. Its module names the binary `server`.
+if [ ! -x "$BIN/toxiproxy-server" ]; then
+  go_install "github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0" server
+  mv "$BIN/server" "$BIN/toxiproxy-server"
+fi
+if ! up http://127.0.0.1:8474/version; then
+  start toxiproxy "$BIN/toxiproxy-server" -host 127.0.0.1 -port 8474
+  wait_up http://127.0.0.1:8474/version toxiproxy
+fi
+
 # Babelfish for PostgreSQL: a real TDS server (SQL Server's protocol) for
 # tests/sources/sqlserver-real.test.ts, from the prebuilt tarball beside the clone. It is its own
 # PostgreSQL 16 (127.0.0.1:5433, data in /opt/babelfish-data, TDS on 127.0.0.1:1433), apart from
