@@ -9,7 +9,16 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, chownSync, cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  chownSync,
+  cpSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { connect } from 'node:net'
 import { createServer, type Server } from 'node:tls'
 import { dirname, join } from 'node:path'
@@ -92,7 +101,10 @@ beforeAll(async () => {
   endpoint = `https://127.0.0.1:${(proxy.address() as { port: number }).port}`
 })
 
-afterAll(() => proxy?.close())
+afterAll(() => {
+  proxy?.close()
+  rmSync(root, { recursive: true, force: true }) // a copy of the 123 MB binary
+})
 
 describe('the container image (amd64), assembled from the Dockerfile', () => {
   test('holds the listed files only, with every library the binary links', () => {
