@@ -148,7 +148,15 @@ async function checkOffline(values: Values): Promise<CommandResult> {
   const files: NamedFile[] = []
   const places = new Map<NamedFile, (string | number)[]>()
   const envs: OfflineCheckDocument['env'] = []
-  for (const [path, value] of leaves(loaded.config)) {
+  // An export that names no destination carries the top-level one: list its keys once, where written.
+  const config = loaded.config
+  const written = {
+    ...config,
+    exports: config.exports.map((e) =>
+      e.destination === config.destination ? { ...e, destination: undefined } : e
+    ),
+  }
+  for (const [path, value] of leaves(written)) {
     const key = String(path.at(-1))
     if (typeof value !== 'string') continue
     if (key.endsWith('_env')) envs.push({ name: value, key: dotted(path), set: env(value) !== undefined })

@@ -24,7 +24,7 @@ export const runCommand: Command = {
   async run({ values, logger, signal }) {
     const loaded = await loadFromArgs('run', values)
     const exports = selectExports(loaded, values)
-    const toStdout = exports.filter((e) => (e.destination ?? loaded.config.destination)?.type === 'stdout')
+    const toStdout = exports.filter((e) => e.destination.type === 'stdout')
     if (toStdout.length && (values.json || exports.length > 1) && !values['dry-run']) {
       throw configError(
         `export ${toStdout[0].name} writes to stdout, which must then carry nothing else: ` +

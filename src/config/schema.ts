@@ -3,20 +3,30 @@
  * `rivet schema` as JSON Schema for editors. Objects are strict: an unknown key is an error.
  */
 import { z } from 'zod'
+import { DURATION_PATTERN, durationInSeconds, SIZE_PATTERN, sizeInBytes } from './units.ts'
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable')
 
 const size = z.union([
-  z.string().regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/i),
+  z.string().regex(SIZE_PATTERN, 'must be a size such as 256MB'),
   z.number().int().positive(),
 ])
+  .transform(sizeInBytes)
   .describe('a size such as 256MB (KB/MB/GB are powers of 1024) or a number of bytes')
 
 const duration = z.union([
-  z.string().regex(/^\d+\s*(s|m|h)$/i, 'must be a duration such as 900s, 45m or 1h'),
+  z.string().regex(DURATION_PATTERN, 'must be a duration such as 900s, 45m or 1h'),
   z.number().int().positive(),
 ])
+  .transform(durationInSeconds)
   .describe('a duration such as 900s, 45m or 1h, or a number of seconds')
+
+/** A Parquet row group target: bytes for a size, rows for a plain number. */
+const rowGroupSize = z.union([
+  z.string().regex(SIZE_PATTERN, 'must be a size such as 64MB, or a number of rows')
+    .transform((text) => ({ bytes: sizeInBytes(text) })),
+  z.number().int().positive().transform((rows) => ({ rows })),
+])
 
 const tls = z.strictObject({
   mode: z.enum(['disable', 'require', 'verify-ca', 'verify-full'])
@@ -112,7 +122,12 @@ const s3Destination = z.strictObject({
   ),
   role_session_name: z.string().regex(/^[\w+=,.@-]{2,64}$/, 'must be 2-64 of letters, digits and +=,.@_-')
     .optional().describe('session name of the assumed role, default rivet-<time>'),
-  role_duration: duration.optional().describe('lifetime of each assumed-role session, default 1h'),
+  role_duration: duration.pipe(
+    z.number().min(900, 'must be between 15 minutes and 12 hours (STS limits)').max(
+      43_200,
+      'must be between 15 minutes and 12 hours (STS limits)',
+    ),
+  ).optional().describe('lifetime of each assumed-role session, 15m to 12h, default 1h'),
   part_size: size.optional().describe('multipart part size, default 8MB (grows past 1,000 parts)'),
   upload_concurrency: z.number().int().min(1).max(64).optional().describe(
     'parts uploaded at once, default 4',
@@ -302,7 +317,7 @@ const exportSchema = z.strictObject({
   compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).optional()
     .describe('parquet: zstd (default) | snappy | gzip | none; csv: none (default) | gzip | zstd'),
   max_file_size: size.optional().describe('roll to a new part file past this size'),
-  row_group_size: size.optional()
+  row_group_size: rowGroupSize.optional()
     .describe('parquet row group target: bytes (e.g. 64MB) or a plain number of rows'),
   columns: z.record(
     z.string(),
@@ -395,22 +410,6 @@ export const configSchema = z.strictObject({
       })
     }
   }
-  const destinations = [
-    { value: config.destination, path: ['destination'] },
-    ...config.exports.map((e, i) => ({ value: e.destination, path: ['exports', i, 'destination'] })),
-  ]
-  for (const { value, path } of destinations) {
-    if (value?.type === 's3' && Boolean(value.access_key_env) !== Boolean(value.secret_key_env)) {
-      ctx.addIssue({ code: 'custom', path, message: 'access_key_env and secret_key_env go together' })
-    }
-    if (value?.type === 's3' && value.session_token_env && !value.access_key_env) {
-      ctx.addIssue({
-        code: 'custom',
-        path,
-        message: 'session_token_env needs access_key_env and secret_key_env',
-      })
-    }
-  }
   const names = new Set<string>()
   config.exports.forEach((exp, i) => {
     if (names.has(exp.name)) {
@@ -460,6 +459,12 @@ export const configSchema = z.strictObject({
     }
   })
 })
+  // Each export carries the destination it writes to, its own or the top-level one, so nothing
+  // below the config chooses between them again.
+  .transform((config) => ({
+    ...config,
+    exports: config.exports.map((exp) => ({ ...exp, destination: (exp.destination ?? config.destination)! })),
+  }))
 
 /** A validated config file. */
 export type Config = z.infer<typeof configSchema>
@@ -468,7 +473,7 @@ export type SourceConfig = z.infer<typeof sourceSchema>
 /** One destination block. */
 export type DestinationConfig = z.infer<typeof destinationSchema>
 /** One export. */
-export type ExportConfig = z.infer<typeof exportSchema>
+export type ExportConfig = Config['exports'][number]
 /** TLS settings of a server source. */
 export type TlsConfig = z.infer<typeof tls>
 

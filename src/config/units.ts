@@ -1,7 +1,10 @@
-/** Sizes in config values: `256MB`, `1.5GB`, `64KiB` or a plain number. */
-import { configError } from '../errors.ts'
+/**
+ * Sizes and durations in config values: `256MB`, `1.5GB`, `64KiB` or a plain number of bytes;
+ * `900s`, `45m`, `1h` or a plain number of seconds. The schema checks the text against these
+ * grammars and turns it into numbers once, so nothing below the config parses them again.
+ */
 
-const units: Record<string, number> = {
+const SIZE_UNITS: Record<string, number> = {
   b: 1,
   kb: 1024,
   kib: 1024,
@@ -13,14 +16,24 @@ const units: Record<string, number> = {
   tib: 1024 ** 4,
 }
 
-/**
- * Parses a size in bytes. KB, MB, GB and TB are powers of 1024, as storage tools commonly use
- * them; a plain number is bytes.
- */
-export function parseSize(value: string | number, where: string): number {
+/** A size as text: a number and an optional unit (KB, MB, GB and TB are powers of 1024). */
+export const SIZE_PATTERN = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib|tb|tib)?$/i
+
+/** Bytes in a size that matches {@link SIZE_PATTERN}; a plain number is bytes. */
+export function sizeInBytes(value: string | number): number {
   if (typeof value === 'number') return value
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim())
-  const unit = units[(m?.[2] || 'b').toLowerCase()]
-  if (!m || unit === undefined) throw configError(`${where}: "${value}" is not a size such as 256MB`)
-  return Math.floor(Number(m[1]) * unit)
+  const [, amount, unit] = SIZE_PATTERN.exec(value.trim())!
+  return Math.floor(Number(amount) * SIZE_UNITS[(unit || 'b').toLowerCase()])
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600 }
+
+/** A duration as text: whole seconds, minutes or hours. */
+export const DURATION_PATTERN = /^(\d+)\s*([smh])$/i
+
+/** Whole seconds in a duration that matches {@link DURATION_PATTERN}; a plain number is seconds. */
+export function durationInSeconds(value: string | number): number {
+  if (typeof value === 'number') return value
+  const [, amount, unit] = DURATION_PATTERN.exec(value.trim())!
+  return Number(amount) * DURATION_UNITS[unit.toLowerCase()]
 }

@@ -4,7 +4,6 @@ import { awsCredentials } from '../auth/aws/chain.ts'
 import { configuredRegion } from '../auth/aws/region.ts'
 import { azureAccess } from '../auth/azure/chain.ts'
 import { gcpCredentials } from '../auth/gcp/chain.ts'
-import { parseSize } from '../config/size.ts'
 import { AzureBlobClient } from './azure/client.ts'
 import { AzureDestination } from './azure/destination.ts'
 import { GcsClient } from './gcs/client.ts'
@@ -23,11 +22,6 @@ import { StdoutDestination } from './stdout.ts'
  * keeps a 10M-row CSV export to MinIO near 150 MB peak RSS (16 MB parts: 188 MB).
  */
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024
-
-/** The configured `part_size` in bytes, or the default. */
-function partSize(value: string | number | undefined): number {
-  return value === undefined ? DEFAULT_PART_SIZE : parseSize(value, 'destination.part_size')
-}
 
 /** Values for the `{export}`, `{date}` and `{run_id}` placeholders. */
 export interface Placeholders {
@@ -121,7 +115,7 @@ export function openDestinationAt(
         logger,
       )
       return new S3Destination(client, root, {
-        partSize: partSize(config.part_size),
+        partSize: config.part_size ?? DEFAULT_PART_SIZE,
         concurrency: config.upload_concurrency ?? 4,
       })
     }
@@ -130,7 +124,7 @@ export function openDestinationAt(
         { endpoint: config.endpoint ?? 'https://storage.googleapis.com', bucket: config.bucket },
         gcpCredentials(config, `destination gs://${config.bucket}`, { logger }),
       )
-      return new GcsDestination(client, root, partSize(config.part_size))
+      return new GcsDestination(client, root, config.part_size ?? DEFAULT_PART_SIZE)
     }
     case 'azure': {
       const container = (config.container ?? config.bucket)!
@@ -141,7 +135,7 @@ export function openDestinationAt(
       )
       const client = new AzureBlobClient({ endpoint, account, container }, credentials)
       return new AzureDestination(client, root, {
-        partSize: partSize(config.part_size),
+        partSize: config.part_size ?? DEFAULT_PART_SIZE,
         concurrency: config.upload_concurrency ?? 4,
       })
     }

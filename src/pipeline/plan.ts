@@ -5,18 +5,17 @@
  */
 import { readFile } from 'node:fs/promises'
 import { type LoadedConfig, resolvePath } from '../config/load.ts'
-import type { ExportConfig } from '../config/schema.ts'
+import type { DestinationConfig, ExportConfig } from '../config/schema.ts'
 import { substitute } from '../config/variables.ts'
-import { parseSize } from '../config/size.ts'
 import { configError, sourceError } from '../errors.ts'
 import { type CsvCompression, csvFormat } from '../formats/csv.ts'
 import type { Format } from '../formats/format.ts'
-import { parquetFormat, type RowGroupTarget } from '../formats/parquet.ts'
+import { parquetFormat } from '../formats/parquet.ts'
 import type { Source } from '../sources/source.ts'
 import { type Column, type DescribedColumn, type OutputType, parseTypeName } from '../types/output.ts'
 import { rangeColumn } from './bounds.ts'
-import { partitionSpec } from './partitions.ts'
-import { qualityObserver } from './quality.ts'
+import { type PartitionSpec, partitionSpec } from './partitions.ts'
+import { type QualityRules, qualityRules } from './quality.ts'
 
 /**
  * Default Parquet row group target, in estimated input bytes (~26k rows of an 8-column table).
@@ -28,18 +27,32 @@ import { qualityObserver } from './quality.ts'
  */
 export const DEFAULT_ROW_GROUP_BYTES = 2 * 1024 * 1024
 
-/** An export ready to run. */
+/** What the export's mode reads: the whole query, or a range of one column. */
+export type ModePlan =
+  | { mode: 'full' }
+  | { mode: 'incremental'; column: Column }
+  | { mode: 'chunked'; column: Column; chunkSize: number; parallel: number }
+  | { mode: 'time_window'; column: Column; days: number }
+
+/** An export ready to run: everything a run needs, so nothing below the plan reads the config. */
 export interface ExportPlan {
   name: string
   query: string
-  /** The cursor, chunk or time column of the export's mode. */
-  rangeColumn: Column | undefined
+  mode: ModePlan
   described: DescribedColumn[]
   columns: Column[]
   format: Format
   formatName: 'parquet' | 'csv'
   compression: string
   maxFileSize: number | undefined
+  /** `partition_by`: the directory of each row. */
+  partitions: PartitionSpec | undefined
+  /** `quality:` rules, measured as rows stream. */
+  quality: QualityRules | undefined
+  /** `skip_empty`: a run with no rows writes no data file. */
+  skipEmpty: boolean
+  /** Where the export writes (its own destination or the top-level one). */
+  destination: DestinationConfig
 }
 
 /**
@@ -111,20 +124,33 @@ export function columnOverride(
 
 /**
  * Checks the keys that name result columns (the mode's column, `partition_by`, `quality`) against
- * the planned columns, so a typo fails `check`, `--dry-run` and `run` before anything is read.
- * Returns the mode's column.
+ * the planned columns, so a typo fails `check`, `--dry-run` and `run` before anything is read,
+ * and resolves them.
  */
-export function checkColumnKeys(exp: ExportConfig, columns: Column[]): Column | undefined {
-  partitionSpec(exp, columns)
-  qualityObserver(exp, columns)
-  return rangeColumn(exp.mode, exp, exp.name, columns)
+export function checkColumnKeys(
+  exp: ExportConfig,
+  columns: Column[],
+): Pick<ExportPlan, 'mode' | 'partitions' | 'quality'> {
+  return {
+    mode: modePlan(exp, columns),
+    partitions: partitionSpec(exp, columns),
+    quality: qualityRules(exp, columns),
+  }
 }
 
-function rowGroupTarget(exp: ExportConfig): RowGroupTarget {
-  const value = exp.row_group_size
-  if (value === undefined) return { bytes: DEFAULT_ROW_GROUP_BYTES }
-  if (typeof value === 'number') return { rows: value }
-  return { bytes: parseSize(value, `exports.${exp.name}.row_group_size`) }
+/** The mode's settings with its column found among the result's; the schema made sure they are set. */
+function modePlan(exp: ExportConfig, columns: Column[]): ModePlan {
+  const mode = exp.mode
+  if (mode === 'full') return { mode }
+  const column = rangeColumn(mode, exp, exp.name, columns)!
+  switch (mode) {
+    case 'incremental':
+      return { mode, column }
+    case 'chunked':
+      return { mode, column, chunkSize: exp.chunk_size!, parallel: exp.parallel ?? 1 }
+    case 'time_window':
+      return { mode, column, days: exp.days_window! }
+  }
 }
 
 /** Describes the export's query on the source and plans its columns and format. */
@@ -136,7 +162,7 @@ export async function planExport(
   const query = await exportQuery(exp, source, loaded)
   const described = await source.describe(query)
   const columns = planColumns(exp, described)
-  const rangeColumn = checkColumnKeys(exp, columns)
+  const keys = checkColumnKeys(exp, columns)
   const formatName = exp.format
   let format: Format
   let compression: string
@@ -147,21 +173,20 @@ export async function planExport(
     compression = csvCompression
   } else {
     const parquetCompression = exp.compression ?? 'zstd'
-    format = parquetFormat(parquetCompression, rowGroupTarget(exp))
+    format = parquetFormat(parquetCompression, exp.row_group_size ?? { bytes: DEFAULT_ROW_GROUP_BYTES })
     compression = parquetCompression
   }
-  const maxFileSize = exp.max_file_size === undefined
-    ? undefined
-    : parseSize(exp.max_file_size, `exports.${exp.name}.max_file_size`)
   return {
     name: exp.name,
     query,
-    rangeColumn,
+    ...keys,
     described,
     columns,
     format,
     formatName,
     compression,
-    maxFileSize,
+    maxFileSize: exp.max_file_size,
+    skipEmpty: exp.skip_empty ?? false,
+    destination: exp.destination,
   }
 }

@@ -5,9 +5,8 @@
 import type { Destination } from '../destinations/destination.ts'
 import type { ColumnBatch } from '../types/values.ts'
 import type { PartRecord, PartTotals } from './parts.ts'
-import { PartitionedWriter, partitionSpec } from './partitions.ts'
+import { PartitionedWriter } from './partitions.ts'
 import { PartWriter } from './parts.ts'
-import type { ExportConfig } from '../config/schema.ts'
 import type { ExportPlan } from './plan.ts'
 
 /** Takes a run's batches and writes them as parts. */
@@ -51,19 +50,18 @@ class SkipEmpty implements PartSink {
 }
 
 /**
- * The sink of one run of `exp`. Part `index` is named by `name`; partitioned parts go into their
- * partition's directory. A bad `partition_by` fails here, before any data is read. A partitioned
- * run with no rows has no partition to write into, so it writes no file, as with `skip_empty`.
+ * The sink of one run of `plan`. Part `index` is named by `name`; partitioned parts go into their
+ * partition's directory. A partitioned run with no rows has no partition to write into, so it
+ * writes no file, as with `skip_empty`.
  */
 export function openPartSink(
   destination: Destination,
-  exp: ExportConfig,
   plan: ExportPlan,
   name: (index: number, extension: string) => string,
 ): PartSink {
-  const spec = partitionSpec(exp, plan.columns)
+  const spec = plan.partitions
   const sink = spec
     ? new PartitionedWriter(destination, plan.format, plan.columns, spec, name, plan.maxFileSize)
     : new PartWriter(destination, plan.format, plan.columns, name, plan.maxFileSize)
-  return exp.skip_empty ? new SkipEmpty(sink) : sink
+  return plan.skipEmpty ? new SkipEmpty(sink) : sink
 }

@@ -155,3 +155,33 @@ export class StateStore {
 export function emptyState(exportName: string): ExportState {
   return { state_version: STATE_VERSION, export: exportName, updated_at: new Date().toISOString() }
 }
+
+/**
+ * One export's state during a run: what was loaded, and saves that each write on the version the
+ * previous one left, so a run that another one overtook stops with {@link stateConflict}.
+ */
+export class StateSession {
+  private constructor(
+    private readonly store: StateStore,
+    /** The state as last loaded or saved. */
+    public state: ExportState,
+    private version: string | undefined,
+  ) {}
+
+  /** Loads `exportName`'s state (a fresh one when there is none yet). */
+  static async open(store: StateStore, exportName: string): Promise<StateSession> {
+    const loaded = await store.load(exportName)
+    return new StateSession(store, loaded.state ?? emptyState(exportName), loaded.version)
+  }
+
+  /** Where the state is, for messages. */
+  get where(): string {
+    return this.store.where(this.state.export)
+  }
+
+  /** Writes `next` if nobody else wrote since; it becomes the state. */
+  async save(next: ExportState): Promise<void> {
+    this.version = await this.store.save(next, this.version)
+    this.state = next
+  }
+}

@@ -30,7 +30,7 @@ describe('s3 credential settings', () => {
     )
     expect(config.destination).toMatchObject({
       aws_profile: 'prod',
-      role_duration: '2h',
+      role_duration: 7200,
       role_session_name: 'nightly',
     })
   })
@@ -51,6 +51,9 @@ describe('s3 credential settings', () => {
     )
     expect(error('  role_arn: arn:aws:iam::1:role/x\n  role_duration: soon')).toMatch(
       /^r\.yaml:6:18: destination\.role_duration: /,
+    )
+    expect(error('  role_arn: arn:aws:iam::1:role/x\n  role_duration: 13h')).toBe(
+      'r.yaml:6:18: destination.role_duration: must be between 15 minutes and 12 hours (STS limits)',
     )
     expect(error('  role_arn: my-role')).toBe(
       'r.yaml:5:13: destination.role_arn: must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)',

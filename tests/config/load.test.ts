@@ -23,7 +23,14 @@ describe('config', () => {
       'r.yaml',
       () => undefined,
     )
-    expect(config.exports[0]).toEqual({ name: 'a', table: 't', mode: 'full', format: 'parquet' })
+    // The export carries the destination it writes to: here the top-level one.
+    expect(config.exports[0]).toEqual({
+      name: 'a',
+      table: 't',
+      mode: 'full',
+      format: 'parquet',
+      destination: { type: 'local', path: 'out' },
+    })
     expect(config.source).toEqual({ type: 'sqlite', path: 'db.sqlite' })
   })
 

@@ -129,7 +129,7 @@ describe('s3 destination', () => {
         region: 'us-east-1',
         access_key_env: 'RIVET_S3_KEY',
         secret_key_env: 'RIVET_S3_SECRET',
-        part_size: '16MB',
+        part_size: 16 * 1024 * 1024,
         upload_concurrency: 2,
       }, 'reuse')
       const PART = 16 * 1024 * 1024

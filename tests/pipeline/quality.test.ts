@@ -8,7 +8,7 @@ import { parseConfig } from '../../src/config/load.ts'
 import type { ExportConfig } from '../../src/config/schema.ts'
 import { RivetError } from '../../src/errors.ts'
 import { hash64, HashSet64 } from '../../src/pipeline/hash-set.ts'
-import { qualityError, QualityObserver, qualityObserver } from '../../src/pipeline/quality.ts'
+import { qualityError, QualityObserver, qualityRules } from '../../src/pipeline/quality.ts'
 import { type Column, parseTypeName } from '../../src/types/output.ts'
 import type { ColumnBatch, Value } from '../../src/types/values.ts'
 
@@ -39,7 +39,7 @@ function uuid(byte: number): Uint8Array {
 
 /** Feeds `rows` in batches of `size` and returns the failures. */
 function measure(quality: string, rows: Value[][], size = 3) {
-  const observer = new QualityObserver(exportWith(quality), columns)
+  const observer = new QualityObserver(qualityRules(exportWith(quality), columns)!)
   for (let i = 0; i < rows.length; i += size) observer.observe(batch(rows.slice(i, i + size)))
   return observer.failures()
 }
@@ -137,7 +137,7 @@ describe('quality rules', () => {
       ]
     ) {
       try {
-        qualityObserver(exportWith(quality), columns)
+        qualityRules(exportWith(quality), columns)
         throw new Error('expected a config error')
       } catch (error) {
         expect((error as RivetError).exit).toBe(2)
@@ -147,7 +147,7 @@ describe('quality rules', () => {
         )
       }
     }
-    expect(qualityObserver(exportWith(''), columns)).toBeUndefined()
+    expect(qualityRules(exportWith(''), columns)).toBeUndefined()
   })
 
   test('the config refuses a minimum above the maximum and ratios outside 0..1', () => {

@@ -7,7 +7,6 @@
 import { configError } from '../../errors.ts'
 import type { Logger } from '../../log/logger.ts'
 import { Secret } from '../../log/secret.ts'
-import { parseDuration } from '../../config/duration.ts'
 import type { AwsCredentials, CredentialProvider } from '../credentials.ts'
 import { requiredEnv } from '../static.ts'
 import { defaultChain } from './default-chain.ts'
@@ -25,7 +24,8 @@ export interface AwsCredentialSettings {
   role_arn?: string
   external_id_env?: string
   role_session_name?: string
-  role_duration?: string | number
+  /** Seconds, within STS's 15 minutes to 12 hours (the config schema checks). */
+  role_duration?: number
 }
 
 /** What resolving needs besides the settings. */
@@ -36,8 +36,8 @@ export interface AwsCredentialOptions {
   logger?: Logger
 }
 
-/** STS accepts 15 minutes to 12 hours (the role's own maximum may be lower). */
-const ROLE_DURATION = { min: 900, max: 43_200, default: 3600 }
+/** STS's default session length; the role's own maximum may be lower. */
+const DEFAULT_ROLE_SECONDS = 3600
 
 /** The base credentials: named keys, the named profile, or the standard chain. */
 function base(settings: AwsCredentialSettings, context: AwsContext): CredentialProvider<AwsCredentials> {
@@ -64,17 +64,11 @@ export function awsCredentials(
   const context: AwsContext = { where, ...options }
   let provider = base(settings, context)
   if (settings.role_arn) {
-    const duration = settings.role_duration === undefined
-      ? ROLE_DURATION.default
-      : parseDuration(settings.role_duration, `${where}: role_duration`)
-    if (duration < ROLE_DURATION.min || duration > ROLE_DURATION.max) {
-      throw configError(`${where}: role_duration must be between 15 minutes and 12 hours (STS limits)`)
-    }
     provider = cached(
       assumedRoleSource(provider, {
         roleArn: settings.role_arn,
         sessionName: settings.role_session_name ?? defaultSessionName(),
-        durationSeconds: duration,
+        durationSeconds: settings.role_duration ?? DEFAULT_ROLE_SECONDS,
         externalId: settings.external_id_env
           ? new Secret(requiredEnv(settings.external_id_env, where))
           : undefined,

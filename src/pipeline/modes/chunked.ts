@@ -1,69 +1,40 @@
 /**
- * Chunked exports: the query split into ranges of `chunk_column`, read by `parallel` workers on
+ * `mode: chunked`: the query split into ranges of `chunk_column`, read by `parallel` workers on
  * connections of their own. After each chunk's parts are written, the state's checkpoint records
  * them; a run that crashed or was interrupted continues with `rivet run --resume`, exporting only
  * the chunks that never committed, under the same run id. The manifest lists every chunk's parts
  * once all are done.
  */
-import type { ExportConfig } from '../config/schema.ts'
-import { RivetError } from '../errors.ts'
-import type { Logger } from '../log/logger.ts'
-import type { Source } from '../sources/source.ts'
-import type { Column } from '../types/output.ts'
-import { type Chunk, planChunks } from './chunks.ts'
-import type { PartRecord } from './parts.ts'
-import type { ExportPlan } from './plan.ts'
-import type { RunWriter } from './run.ts'
-import type { Checkpoint, ExportState, StateStore } from './state.ts'
+import { RivetError } from '../../errors.ts'
+import type { Source } from '../../sources/source.ts'
+import { type Chunk, planChunks } from '../chunks.ts'
+import type { PartRecord } from '../parts.ts'
+import type { Checkpoint } from '../state.ts'
+import type { Mode, ModeRun } from './mode.ts'
 
-/** Everything a chunked run needs. */
-export interface ChunkedRun {
-  exp: ExportConfig
-  plan: ExportPlan
-  column: Column
-  source: Source
-  openSource: () => Promise<Source>
-  writer: RunWriter
-  store: StateStore
-  state: ExportState
-  version: string | undefined
-  /** The checkpoint of the interrupted run being resumed. */
-  resume: Checkpoint | undefined
-  runId: string
-  startedAt: Date
-  logger: Logger
-  signal: AbortSignal
-}
-
-/** Exports every chunk not yet committed; returns all parts in chunk order and the state written. */
-export async function runChunks(run: ChunkedRun): Promise<{
-  parts: PartRecord[]
-  state: ExportState
-  version: string | undefined
-}> {
-  const { exp, writer, store, logger } = run
-  let state = run.state
-  let version = run.version
+/** Exports every chunk not yet committed; returns all parts in chunk order. */
+async function runChunks(run: ModeRun<'chunked'>): Promise<PartRecord[]> {
+  const { plan, settings, writer, logger } = run
+  const session = run.state!
   let checkpoint: Checkpoint
   if (run.resume) {
     checkpoint = run.resume
   } else {
-    const chunks = await planChunks(run.source, run.plan.query, run.column, exp.chunk_size!)
+    const chunks = await planChunks(run.source, plan.query, settings.column, settings.chunkSize)
     checkpoint = {
       run_id: run.runId,
       started_at: run.startedAt.toISOString(),
-      column: run.column.name,
-      chunk_size: exp.chunk_size!,
+      column: settings.column.name,
+      chunk_size: settings.chunkSize,
       chunks,
       done: {},
       next_part: 0,
     }
-    state = { ...state, checkpoint }
-    version = await store.save(state, version)
+    await session.save({ ...session.state, checkpoint })
   }
   const todo = checkpoint.chunks.map((_, i) => i).filter((i) => !(String(i) in checkpoint.done))
   logger.info(
-    `export ${exp.name}: ${checkpoint.chunks.length} chunk(s) of ${checkpoint.chunk_size} ${checkpoint.column}` +
+    `export ${plan.name}: ${checkpoint.chunks.length} chunk(s) of ${checkpoint.chunk_size} ${checkpoint.column}` +
       (run.resume ? `, ${todo.length} left to export` : ''),
   )
 
@@ -72,8 +43,7 @@ export async function runChunks(run: ChunkedRun): Promise<{
   const record = (index: number, parts: PartRecord[]) => {
     saving = saving.then(async () => {
       checkpoint = { ...checkpoint, done: { ...checkpoint.done, [index]: parts }, next_part: writer.nextPart }
-      state = { ...state, checkpoint }
-      version = await store.save(state, version)
+      await session.save({ ...session.state, checkpoint })
     })
     return saving
   }
@@ -86,11 +56,11 @@ export async function runChunks(run: ChunkedRun): Promise<{
     while (todo.length && !signal.aborted) {
       const index = todo.shift()!
       const chunk: Chunk = checkpoint.chunks[index]
-      const parts = await writer.slice(source, { column: run.column, ...chunk }, signal)
+      const parts = await writer.slice(source, { column: settings.column, ...chunk }, signal)
       await record(index, parts)
     }
   }
-  const workers = Math.min(exp.parallel ?? 1, todo.length)
+  const workers = Math.min(settings.parallel, todo.length)
   const running: Promise<void>[] = []
   for (let w = 0; w < workers; w++) {
     running.push((async () => {
@@ -115,10 +85,43 @@ export async function runChunks(run: ChunkedRun): Promise<{
     const done = Object.keys(checkpoint.done).length
     if (reason instanceof RivetError && done > 0) {
       reason.message += `; ${done} of ${checkpoint.chunks.length} chunks are committed: ` +
-        `rivet run -e ${exp.name} --resume exports the rest`
+        `rivet run -e ${plan.name} --resume exports the rest`
     }
     throw reason
   }
-  const parts = checkpoint.chunks.flatMap((_, i) => checkpoint.done[String(i)] ?? [])
-  return { parts, state, version }
+  return checkpoint.chunks.flatMap((_, i) => checkpoint.done[String(i)] ?? [])
+}
+
+/** Reads every chunk, resuming an interrupted run when asked; the commit drops the checkpoint. */
+export const chunkedMode: Mode<'chunked'> = {
+  keepsState: true,
+  // Committed chunks stay for --resume.
+  keepsPartsOnFailure: true,
+  resumable(state, resume, plan, logger) {
+    const checkpoint = state.checkpoint
+    if (checkpoint && !resume) {
+      logger.warn(
+        `export ${plan.name}: run ${checkpoint.run_id} was interrupted; starting a new run (rivet run --resume would continue it)`,
+      )
+      return undefined
+    }
+    if (resume && !checkpoint) {
+      logger.info(`export ${plan.name}: no interrupted run to resume; starting a new one`)
+    }
+    if (resume && checkpoint && plan.quality) {
+      logger.warn(
+        `export ${plan.name}: quality rules measure only the chunks this resumed run exports, not those committed before`,
+      )
+    }
+    return resume ? checkpoint : undefined
+  },
+  async read(run) {
+    return {
+      parts: await runChunks(run),
+      cursor: null,
+      range: undefined,
+      alreadyExported: 0,
+      commit: (s) => ({ ...s, checkpoint: undefined }),
+    }
+  },
 }
