@@ -30,9 +30,15 @@ const codecs: Record<ParquetCompression, CompressionCodec> = {
   none: 'UNCOMPRESSED',
 }
 
-/** Bytes needed for the unscaled value of a decimal of this precision (FIXED_LEN_BYTE_ARRAY). */
+/**
+ * Bytes of the FIXED_LEN_BYTE_ARRAY holding the unscaled value of a decimal of this precision:
+ * the fewest that hold it, as Arrow writes, and past 38 digits whole 8-byte words. DuckDB 1.5
+ * reads those as DOUBLE and, from a length short of a whole word by k bytes, gets a value 256^k
+ * too large (duckdb/duckdb PR 25058): 1 read as 16777216 from DECIMAL(50,10) in 21 bytes.
+ */
 function decimalBytes(precision: number): number {
-  return Math.ceil((Math.log2(10 ** precision) + 1) / 8)
+  const bytes = Math.ceil((Math.log2(10 ** precision) + 1) / 8)
+  return precision > 38 ? Math.ceil(bytes / 8) * 8 : bytes
 }
 
 /** The leaf schema element for an output type, without name and repetition. */
@@ -191,12 +197,18 @@ class ParquetEncoder implements FormatEncoder {
       if (this.bytes >= this.target.bytes) this.writeRowGroup()
       return this.writer.take()
     }
-    // A row target is met exactly: a source's batch (thousands of rows) may span row groups.
+    // No row group passes the row target: a batch (a source sends thousands of rows) is cut
+    // where the target falls inside it, and the rest of a cut batch closes a row group too, so
+    // each batch still ends at a row group boundary, where a part may end (max_file_size).
+    let cut = false
     for (let from = 0; from < batch.length;) {
       const to = Math.min(batch.length, from + this.target.rows - this.rows)
       this.add(from === 0 && to === batch.length ? batch : sliceBatch(batch, from, to))
-      if (this.rows >= this.target.rows) this.writeRowGroup()
       from = to
+      if (this.rows >= this.target.rows || (cut && from === batch.length)) {
+        this.writeRowGroup()
+        cut = true
+      }
     }
     return this.writer.take()
   }
