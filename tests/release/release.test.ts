@@ -41,7 +41,7 @@ describe('bun run release', () => {
   test('manifest.json and SHA256SUMS describe each archive; sha256sum agrees', () => {
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as ReleaseManifest
     expect(manifest.version).toBe(VERSION)
-    expect(manifest.commit).toMatch(/^[0-9a-f]{7}(-dirty)?$/)
+    expect(manifest.commit).toMatch(/^[0-9a-f]{7,}(-dirty)?$/)
     expect(manifest.artifacts.map((a) => [a.file, a.platform, a.target])).toEqual([
       [`rivet-${VERSION}-linux-arm64.tar.gz`, 'linux-arm64', 'bun-linux-arm64'],
       [`rivet-${VERSION}-windows-x64.zip`, 'windows-x64', 'bun-windows-x64'],
