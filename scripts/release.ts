@@ -8,13 +8,17 @@
  *
  * <os> is linux (glibc), linux-musl (Alpine and other musl systems), darwin or windows; <arch> is
  * x64 or arm64. Bun cross-compiles every target on any machine: it fetches each target's runtime
- * from the npm registry (@oven/bun-<os>-<arch>) on first use and caches it.
+ * (@oven/bun-<os>-<arch>, ~50 MB) from the npm registry on first use and caches it in
+ * ~/.bun/install/cache. The x64 targets are Bun's default build, which needs AVX2 (Haswell, 2013,
+ * and later); for an older CPU build `bun scripts/build.ts --target=bun-linux-x64-baseline`.
  *
  * The archives are written here, not by tar and zip: no tool to install (Windows has neither),
  * no flavour differences, and each entry is dated at the commit's time, so a rebuild of one commit
  * gives the same checksums wherever Bun's output is itself stable (linux: checked; the Windows
- * binary differs from build to build inside Bun's embedded payload). Options: `--only linux-arm64,windows-x64` builds
- * those artifacts alone, `--out <dir>` writes elsewhere.
+ * binary differs from build to build inside Bun's embedded payload).
+ *
+ * Options: `--only linux-arm64,windows-x64` builds those artifacts alone; `--out <dir>` writes
+ * elsewhere.
  */
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
