@@ -9,8 +9,8 @@
  * <os> is linux (glibc), linux-musl (Alpine and other musl systems), darwin or windows; <arch> is
  * x64 or arm64. Bun cross-compiles every target on any machine: it fetches each target's runtime
  * (@oven/bun-<os>-<arch>, ~50 MB) from the npm registry on first use and caches it in
- * ~/.bun/install/cache. The x64 targets are Bun's default build, which needs AVX2 (Haswell, 2013,
- * and later); for an older CPU build `bun scripts/build.ts --target=bun-linux-x64-baseline`.
+ * ~/.bun/install/cache. The x64 targets are Bun's default build, which needs AVX2 (Intel Haswell,
+ * AMD Excavator and later); for an older CPU build `bun scripts/build.ts --target=bun-linux-x64-baseline`.
  *
  * The archives are written here, not by tar and zip: no tool to install (Windows has neither),
  * no flavour differences, and each entry is dated at the commit's time, so a rebuild of one commit
