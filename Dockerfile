@@ -3,8 +3,8 @@
 # run (the glibc files it links, CA certificates, a non-root user). Multi-arch:
 #   docker buildx build --platform linux/amd64,linux/arm64 \
 #     --build-arg RIVET_COMMIT=$(git rev-parse --short HEAD) -t rivet .
-# The binary is cross-compiled on the build machine's own platform; only the runtime stage, which
-# the final image copies a few files from, runs per target. tests/release/container.test.ts
+# Every RUN executes on the build machine's own platform (the binary is cross-compiled), so an
+# arm64 image builds on an amd64 machine without emulation. tests/release/container.test.ts
 # assembles the final stage's files as listed here and runs the binary inside them. See
 # docs/container.md.
 
@@ -25,8 +25,12 @@ RUN case "$TARGETARCH" in \
     esac \
  && RIVET_COMMIT=$RIVET_COMMIT bun scripts/build.ts --target=$target --outfile /out/rivet
 
-# The target platform's C runtime and CA bundle, copied from; none of its other files ship.
+# The target platform's C runtime, copied from as the base image has it (no RUN: nothing is
+# emulated for another architecture); none of its other files ship.
 FROM debian:bookworm-slim AS runtime
+
+# The CA bundle is the same on every architecture: made on the build machine's own.
+FROM --platform=$BUILDPLATFORM debian:bookworm-slim AS certs
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
  && rm -rf /var/lib/apt/lists/*
@@ -43,7 +47,7 @@ COPY --from=runtime /lib/aarch64-linux-gnu/libc.so.6 /lib/aarch64-linux-gnu/libm
 FROM libs-${TARGETARCH}
 # Bun trusts only its built-in roots unless SSL_CERT_FILE names a bundle; with it, a private CA
 # is trusted by adding it to this file or mounting another bundle there (docs/container.md).
-COPY --from=runtime /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/
+COPY --from=certs /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/
 COPY <<PASSWD /etc/passwd
 root:x:0:0:root:/root:/sbin/nologin
 rivet:x:65532:65532:rivet:/home/rivet:/sbin/nologin
