@@ -170,21 +170,22 @@ describe('sqlserver type matrix', () => {
     expect(metadata.num_rows).toBe(4n)
   })
 
-  test('decimal, money and date/time columns are read through CONVERT, the rest as they are', () => {
+  test('decimal, money and date/time columns are read as text (CAST or CONVERT), the rest as they are', () => {
     const select = server.queries.find((q) =>
       q.startsWith('select ') && q.includes(`from (${MATRIX_QUERY})`)
     )!
     for (const c of MATRIX) {
       const ref = escapeRe(`[rivet_q].[${c.name}]`)
       const expected = CONVERTED.includes(c.name)
-        ? `convert\\(varchar\\(\\d+\\), (switchoffset\\(|cast\\()?${ref}.*? as \\[${c.name}\\]`
+        ? `(convert\\(varchar\\(\\d+\\), (switchoffset\\()?|cast\\((cast\\()?)${ref}.*? as \\[${c.name}\\]`
         : `(select |, )${ref}(,| from)`
       expect(select).toMatch(new RegExp(expected))
     }
     expect(select).toContain("switchoffset([rivet_q].[c_dto], '+00:00')")
     // Through the decimal: exact on SQL Server and on Babelfish, whose money text is not.
-    expect(select).toContain('convert(varchar(50), cast([rivet_q].[c_money] as decimal(19,4))) as [c_money]')
-    expect(select).toContain('cast([rivet_q].[c_smallmoney] as decimal(10,4))')
+    expect(select).toContain('cast(cast([rivet_q].[c_money] as decimal(19,4)) as varchar(50)) as [c_money]')
+    expect(select).toContain('cast(cast([rivet_q].[c_smallmoney] as decimal(10,4)) as varchar(50))')
+    expect(select).toContain('cast([rivet_q].[c_date] as varchar(10)) as [c_date]')
   })
 
   test('csv: the exact text, under Bun, Deno and the binary', async () => {

@@ -88,9 +88,9 @@ describe('exactQuery', () => {
       info('datetimeoffset(7)', 0, 7, 'seen]'),
     ]
     expect(exactQuery('select * from t', columns)).toBe(
-      'select [rivet_q].[id], convert(varchar(50), [rivet_q].[total]) as [total], ' +
-        'convert(varchar(50), cast([rivet_q].[price] as decimal(19,4))) as [price], ' +
-        'convert(varchar(10), [rivet_q].[day], 23) as [day], ' +
+      'select [rivet_q].[id], cast([rivet_q].[total] as varchar(50)) as [total], ' +
+        'cast(cast([rivet_q].[price] as decimal(19,4)) as varchar(50)) as [price], ' +
+        'cast([rivet_q].[day] as varchar(10)) as [day], ' +
         'convert(varchar(16), [rivet_q].[at], 121) as [at], ' +
         'convert(varchar(27), [rivet_q].[created], 121) as [created], ' +
         'convert(varchar(27), [rivet_q].[updated], 121) as [updated], ' +
