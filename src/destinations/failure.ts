@@ -4,7 +4,7 @@
  * naming the credential source (never its value) and what to check.
  */
 import { authError, destinationError, RivetError } from '../errors.ts'
-import { NetworkError, StoreError } from './http.ts'
+import { NetworkError, StoreError } from '../http/request.ts'
 
 /** The bucket or container a destination writes to, as messages name it. */
 export interface StoreTarget {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { fetchOrThrow } from '../../src/destinations/http.ts'
+import { fetchOrThrow } from '../../src/http/request.ts'
 import { S3Client } from '../../src/destinations/s3/client.ts'
 import { Secret } from '../../src/log/secret.ts'
 

@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
 import { AwsClient } from 'aws4fetch'
-import { xmlTag } from '../../src/destinations/http.ts'
+import { xmlTag } from '../../src/http/xml.ts'
 import { awsEnv, awsHome } from '../helpers/aws.ts'
 import { errorLines, rivet, type Runtime } from '../helpers/cli.ts'
 import { objectStoreConfig } from '../helpers/cloud-export.ts'

@@ -5,11 +5,11 @@
  * (read on every refresh: EKS rotates it) or AWS_CONTAINER_AUTHORIZATION_TOKEN.
  */
 import { readFile } from 'node:fs/promises'
-import { withRetry } from '../../destinations/retry.ts'
+import { withRetry } from '../../http/retry.ts'
 import { authError, configError } from '../../errors.ts'
 import { Secret } from '../../log/secret.ts'
 import { env } from '../../runtime/process.ts'
-import { fetchWithin, NoAnswerError } from '../http.ts'
+import { fetchWithin, NoAnswerError } from '../../http/request.ts'
 import { credentialsFromJson, parseJsonObject } from './json.ts'
 import type { AwsSource } from './source.ts'
 

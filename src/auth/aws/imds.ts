@@ -7,7 +7,7 @@
 import { authError } from '../../errors.ts'
 import { Secret } from '../../log/secret.ts'
 import { env } from '../../runtime/process.ts'
-import { fetchWithin, type HttpAnswer, NoAnswerError } from '../http.ts'
+import { fetchWithin, type HttpAnswer, NoAnswerError } from '../../http/request.ts'
 import { credentialsFromJson, parseJsonObject } from './json.ts'
 import type { AwsSource } from './source.ts'
 

@@ -5,13 +5,13 @@
  * auth errors (exit 4) naming the role, the endpoint and STS's own code.
  */
 import { AwsClient } from 'aws4fetch'
-import { xmlTag } from '../../destinations/http.ts'
-import { withRetry } from '../../destinations/retry.ts'
+import { xmlTag } from '../../http/xml.ts'
+import { withRetry } from '../../http/retry.ts'
 import { authError } from '../../errors.ts'
 import { Secret } from '../../log/secret.ts'
 import type { AwsCredentials } from '../credentials.ts'
 import { serviceEndpoint } from './endpoints.ts'
-import { fetchWithin, NoAnswerError } from '../http.ts'
+import { fetchWithin, NoAnswerError } from '../../http/request.ts'
 import type { IniSection } from './ini.ts'
 
 /** STS answers within seconds; past this something is wrong with the network. */

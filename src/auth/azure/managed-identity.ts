@@ -4,11 +4,11 @@
  * metadata service (API 2018-02-01, `Metadata: true`), whose address the Azure SDKs let
  * AZURE_POD_IDENTITY_AUTHORITY_HOST replace. A `client_id` picks a user-assigned identity.
  */
-import { withRetry } from '../../destinations/retry.ts'
+import { withRetry } from '../../http/retry.ts'
 import { authError } from '../../errors.ts'
 import { Secret } from '../../log/secret.ts'
 import { env } from '../../runtime/process.ts'
-import { fetchWithin, NoAnswerError } from '../http.ts'
+import { fetchWithin, NoAnswerError } from '../../http/request.ts'
 import { maskKeyId } from '../credentials.ts'
 import type { AzureTokenSource } from './source.ts'
 import { refusal, STORAGE_RESOURCE, tokenFromJson, TokenRefusal } from './token.ts'

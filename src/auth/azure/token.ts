@@ -5,11 +5,11 @@
  * answer with. Refusals become auth errors (exit 4) with Entra's own AADSTS code; answers are
  * never quoted, since they hold the token.
  */
-import { withRetry } from '../../destinations/retry.ts'
+import { withRetry } from '../../http/retry.ts'
 import { authError } from '../../errors.ts'
 import { Secret } from '../../log/secret.ts'
 import { env } from '../../runtime/process.ts'
-import { fetchWithin, type HttpAnswer, NoAnswerError } from '../http.ts'
+import { fetchWithin, type HttpAnswer, NoAnswerError } from '../../http/request.ts'
 import { parseJsonObject } from '../aws/json.ts'
 import type { BearerToken } from '../credentials.ts'
 

@@ -4,10 +4,10 @@
  * auth errors (exit 4) that quote the endpoint's own error code and description but never the
  * request, which carries the secret.
  */
-import { withRetry } from '../../destinations/retry.ts'
+import { withRetry } from '../../http/retry.ts'
 import { authError } from '../../errors.ts'
 import { Secret } from '../../log/secret.ts'
-import { fetchWithin, NoAnswerError } from '../http.ts'
+import { fetchWithin, NoAnswerError } from '../../http/request.ts'
 import { parseJsonObject } from '../aws/json.ts'
 import type { GoogleToken } from './source.ts'
 

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises'
 import { authError } from '../../errors.ts'
 import { Secret } from '../../log/secret.ts'
-import { fetchWithin, NoAnswerError } from '../http.ts'
+import { fetchWithin, NoAnswerError } from '../../http/request.ts'
 import { oauthToken, postForm } from './endpoint.ts'
 import type { ExternalAccount, SubjectTokenSource } from './key-file.ts'
 import type { FileOrigin, GoogleSource } from './source.ts'

@@ -7,7 +7,7 @@
  */
 import { authError } from '../../errors.ts'
 import { env } from '../../runtime/process.ts'
-import { fetchWithin, type HttpAnswer, NoAnswerError } from '../http.ts'
+import { fetchWithin, type HttpAnswer, NoAnswerError } from '../../http/request.ts'
 import { parseJsonObject } from '../aws/json.ts'
 import { oauthToken } from './endpoint.ts'
 import type { GoogleSource } from './source.ts'

@@ -5,7 +5,8 @@
  * not config or the pipeline.
  */
 import type { AzureProvider } from '../../auth/azure/source.ts'
-import { type Answer, encodePath, fetchOrThrow, readAnswer, StoreError, xmlTag } from '../http.ts'
+import { xmlTag } from '../../http/xml.ts'
+import { type Answer, encodePath, fetchOrThrow, readAnswer, StoreError } from '../../http/request.ts'
 import { sharedKeyAuthorization } from './sharedkey.ts'
 
 /**

@@ -4,20 +4,13 @@
  * Content-MD5 the service checks. Until the block list is committed no blob is visible, so an
  * aborted upload leaves only uncommitted blocks, which Azure discards by itself after a week.
  */
-import {
-  contentMd5,
-  StoreError,
-  transient,
-  versionCondition,
-  xmlElements,
-  xmlTag,
-  xmlTexts,
-} from '../http.ts'
+import { xmlElements, xmlTag, xmlTexts } from '../../http/xml.ts'
+import { contentMd5, StoreError, transient, versionCondition } from '../../http/request.ts'
 import type { CredentialInfo, Destination, ObjectInfo, Versioned } from '../destination.ts'
 import { storeFailure, type StoreTarget, type Verdict } from '../failure.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
 import { listUnder, streamObject } from '../objects.ts'
-import { withRetry } from '../retry.ts'
+import { STORE_RETRY, withRetry } from '../../http/retry.ts'
 import { AzureBlobClient, type AzureRequest } from './client.ts'
 
 /** Azure caps a blob at 50,000 blocks; block sizes double every 5,000 blocks to stay under it. */
@@ -86,7 +79,7 @@ export class AzureDestination implements Destination {
 
   private async send(operation: string, method: string, blob: string, request: AzureRequest = {}) {
     try {
-      return await withRetry(() => this.client.send(operation, method, blob, request), transient)
+      return await withRetry(() => this.client.send(operation, method, blob, request), transient, STORE_RETRY)
     } catch (error) {
       throw this.fail(error)
     }
@@ -194,7 +187,7 @@ export class AzureDestination implements Destination {
 
   async remove(path: string): Promise<void> {
     try {
-      await withRetry(() => this.client.send('DeleteBlob', 'DELETE', this.blob(path)), transient)
+      await withRetry(() => this.client.send('DeleteBlob', 'DELETE', this.blob(path)), transient, STORE_RETRY)
     } catch (error) {
       if (error instanceof StoreError && error.status === 404) return
       throw this.fail(error)
@@ -207,7 +200,7 @@ export class AzureDestination implements Destination {
 
   read(path: string): Promise<ReadableStream<Uint8Array> | undefined> {
     return streamObject(
-      () => withRetry(() => this.client.open('GetBlob', 'GET', this.blob(path)), transient),
+      () => withRetry(() => this.client.open('GetBlob', 'GET', this.blob(path)), transient, STORE_RETRY),
       (error) => error instanceof StoreError && error.code === 'BlobNotFound',
       (error) => this.fail(error),
     )

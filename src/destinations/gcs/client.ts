@@ -6,7 +6,7 @@
  */
 import type { GoogleCredentials } from '../../auth/gcp/source.ts'
 import type { Secret } from '../../log/secret.ts'
-import { type Answer, fetchOrThrow, readAnswer, StoreError } from '../http.ts'
+import { type Answer, fetchOrThrow, readAnswer, StoreError } from '../../http/request.ts'
 
 /** Where the bucket is. */
 export interface GcsLocation {

@@ -7,10 +7,10 @@
 import { maskEmail } from '../../auth/gcp/source.ts'
 import type { CredentialInfo, Destination, ObjectInfo, Versioned } from '../destination.ts'
 import { storeFailure, type StoreTarget, type Verdict } from '../failure.ts'
-import { StoreError, transient } from '../http.ts'
+import { StoreError, transient } from '../../http/request.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
 import { listUnder, streamObject } from '../objects.ts'
-import { withRetry } from '../retry.ts'
+import { DEFAULT_RETRY, type RetryPolicy, STORE_RETRY, withRetry } from '../../http/retry.ts'
 import type { GcsClient, GcsRequest } from './client.ts'
 import { GCS_CHUNK_MULTIPLE, ResumableSession } from './resumable.ts'
 
@@ -80,9 +80,15 @@ export class GcsDestination implements Destination {
     return storeFailure(error, this.target(error), classify)
   }
 
-  private async send(operation: string, method: string, url: string, request: GcsRequest = {}) {
+  private async send(
+    operation: string,
+    method: string,
+    url: string,
+    request: GcsRequest = {},
+    policy: RetryPolicy = STORE_RETRY,
+  ) {
     try {
-      return await withRetry(() => this.client.send(operation, method, url, request), transient)
+      return await withRetry(() => this.client.send(operation, method, url, request), transient, policy)
     } catch (error) {
       throw this.fail(error)
     }
@@ -102,7 +108,7 @@ export class GcsDestination implements Destination {
   }
 
   async check(): Promise<void> {
-    await this.send('GetBucket', 'GET', this.client.bucketUrl())
+    await this.send('GetBucket', 'GET', this.client.bucketUrl(), {}, DEFAULT_RETRY)
   }
 
   create(path: string): WritableStream<Uint8Array> {
@@ -163,6 +169,7 @@ export class GcsDestination implements Destination {
       await withRetry(
         () => this.client.send('DeleteObject', 'DELETE', this.client.objectUrl(this.name(path))),
         transient,
+        STORE_RETRY,
       )
     } catch (error) {
       if (error instanceof StoreError && error.status === 404) return
@@ -180,6 +187,7 @@ export class GcsDestination implements Destination {
         withRetry(
           () => this.client.open('GetObject', 'GET', this.client.mediaUrl(this.name(path))),
           transient,
+          STORE_RETRY,
         ),
       // GCS answers 404 alike for a missing object and a missing bucket; list() and check()
       // tell the bucket apart, so here it means the object.

@@ -7,8 +7,8 @@
  * https://cloud.google.com/storage/docs/performing-resumable-uploads
  */
 import { Secret } from '../../log/secret.ts'
-import { type Answer, transient } from '../http.ts'
-import { withRetry } from '../retry.ts'
+import { type Answer, transient } from '../../http/request.ts'
+import { STORE_RETRY, withRetry } from '../../http/retry.ts'
 import type { GcsClient } from './client.ts'
 
 /** GCS chunks (all but the last) are multiples of this. */
@@ -40,6 +40,7 @@ export class ResumableSession {
           headers: { 'x-upload-content-type': 'application/octet-stream' },
         }),
       transient,
+      STORE_RETRY,
     )
     const location = response.headers.get('location')
     if (!location) throw new Error('StartResumableUpload: the answer named no session URI')
@@ -65,28 +66,34 @@ export class ResumableSession {
     const end = offset + body.length
     const total = last ? String(end) : '*'
     let next: SessionState = offset
-    await withRetry(async (attempt) => {
-      if (attempt > 1) next = await this.state(total)
-      while (next !== 'complete' && next < end) {
-        if (next < offset) {
-          throw new Error(
-            `the upload session lost committed bytes (it has ${next}, ${offset} were confirmed)`,
-          )
+    await withRetry(
+      async (attempt) => {
+        if (attempt > 1) next = await this.state(total)
+        while (next !== 'complete' && next < end) {
+          if (next < offset) {
+            throw new Error(
+              `the upload session lost committed bytes (it has ${next}, ${offset} were confirmed)`,
+            )
+          }
+          const response: Answer = await this.client.send('UploadChunk', 'PUT', this.uri(), {
+            body: body.subarray(next - offset),
+            headers: { 'content-range': `bytes ${next}-${end - 1}/${total}` },
+            accept: [308],
+          })
+          const reached = stateOf(response)
+          // A session may commit less than it was sent; the loop sends the rest, but must progress.
+          if (reached !== 'complete' && reached <= next) {
+            throw new Error(`the upload session accepted no bytes from ${next}`)
+          }
+          next = reached
         }
-        const response: Answer = await this.client.send('UploadChunk', 'PUT', this.uri(), {
-          body: body.subarray(next - offset),
-          headers: { 'content-range': `bytes ${next}-${end - 1}/${total}` },
-          accept: [308],
-        })
-        const reached = stateOf(response)
-        // A session may commit less than it was sent; the loop sends the rest, but must progress.
-        if (reached !== 'complete' && reached <= next) {
-          throw new Error(`the upload session accepted no bytes from ${next}`)
+        if (last && next !== 'complete') {
+          throw new Error('the upload session has every byte but made no object')
         }
-        next = reached
-      }
-      if (last && next !== 'complete') throw new Error('the upload session has every byte but made no object')
-    }, transient)
+      },
+      transient,
+      STORE_RETRY,
+    )
   }
 
   /** Cancels the session so nothing of it remains; never throws. */

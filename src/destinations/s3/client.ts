@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto'
 import { AwsClient } from 'aws4fetch'
 import type { AwsCredentials, CredentialProvider } from '../../auth/credentials.ts'
 import type { Logger } from '../../log/logger.ts'
-import { encodePath, fetchOrThrow, StoreError, xmlTag } from '../http.ts'
+import { xmlTag } from '../../http/xml.ts'
+import { encodePath, fetchOrThrow, StoreError } from '../../http/request.ts'
 
 /** Where the bucket is and how to address it. */
 export interface S3Location {

@@ -6,18 +6,11 @@
 import { authError, configError, destinationError, RivetError } from '../../errors.ts'
 import { maskKeyId } from '../../auth/credentials.ts'
 import type { CredentialInfo, Destination, IncompleteUpload, ObjectInfo, Versioned } from '../destination.ts'
-import {
-  NetworkError,
-  StoreError,
-  transient,
-  versionCondition,
-  xmlElements,
-  xmlTag,
-  xmlTexts,
-} from '../http.ts'
+import { xmlElements, xmlTag, xmlTexts } from '../../http/xml.ts'
+import { NetworkError, StoreError, transient, versionCondition } from '../../http/request.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
 import { listPrefix, listUnder, streamObject } from '../objects.ts'
-import { withRetry } from '../retry.ts'
+import { DEFAULT_RETRY, type RetryPolicy, STORE_RETRY, withRetry } from '../../http/retry.ts'
 import { S3Client, WrongRegionError } from './client.ts'
 
 /** S3 caps an upload at 10,000 parts; part sizes double every 1,000 parts to stay under it. */
@@ -153,8 +146,10 @@ export class S3Destination implements Destination {
     method: string,
     key: string,
     request: Parameters<S3Client['send']>[3],
+    policy: RetryPolicy = STORE_RETRY,
   ) {
-    const attempt = () => withRetry(() => this.client.send(operation, method, key, request), retryable)
+    const attempt = () =>
+      withRetry(() => this.client.send(operation, method, key, request), retryable, policy)
     try {
       try {
         return await attempt()
@@ -198,7 +193,7 @@ export class S3Destination implements Destination {
     // so an expired or altered session token would look like any other AccessDenied.
     const response = await this.send('ListObjectsV2', 'GET', '', {
       query: { 'list-type': '2', 'max-keys': '0' },
-    })
+    }, DEFAULT_RETRY)
     await response.text()
   }
 

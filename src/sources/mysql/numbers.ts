@@ -5,7 +5,7 @@
  * costs a fraction of that, and every value stays exact.
  */
 import type { Buffer } from 'node:buffer'
-import type { BytesDecoder } from './rows.ts'
+import type { BytesDecoder } from './types.ts'
 
 const latin1 = new TextDecoder('latin1')
 

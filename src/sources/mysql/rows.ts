@@ -14,10 +14,13 @@ import { type Column, typeName } from '../../types/output.ts'
 import { holdsInt64 } from '../../types/values.ts'
 import { bigIntAt, decimalDecoder } from './numbers.ts'
 import { temporalDecoder } from './temporal.ts'
-import { BINARY_CHARSET, describeMysqlField, MYSQL_TYPE, type MysqlField } from './types.ts'
-
-/** Decodes one non-NULL value of `length` bytes at `at`: a contract value, or text to convert. */
-export type BytesDecoder = (b: Buffer, at: number, length: number) => number | bigint | string
+import {
+  BINARY_CHARSET,
+  type BytesDecoder,
+  describeMysqlField,
+  MYSQL_TYPE,
+  type MysqlField,
+} from './types.ts'
 
 /** The parts of mysql2's Packet (lib/packets/packet.js) the readers use. */
 export interface WirePacket {

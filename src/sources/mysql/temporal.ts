@@ -7,7 +7,7 @@
  */
 import type { Column } from '../../types/output.ts'
 import { daysFromCivil, isCalendarDate } from '../../types/temporal.ts'
-import type { BytesDecoder } from './rows.ts'
+import type { BytesDecoder } from './types.ts'
 import { MYSQL_TYPE, type MysqlField } from './types.ts'
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0')

@@ -3,7 +3,11 @@
  * length, decimals, character set, MariaDB's extended type info) is enough to map every column
  * without querying the catalog.
  */
+import type { Buffer } from 'node:buffer'
 import type { DescribedColumn, OutputType } from '../../types/output.ts'
+
+/** Decodes one non-NULL value of `length` bytes at `at`: a contract value, or text to convert. */
+export type BytesDecoder = (b: Buffer, at: number, length: number) => number | bigint | string
 
 /** The parts of a column definition packet rivet reads. */
 export interface MysqlField {

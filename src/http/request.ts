@@ -1,7 +1,10 @@
 /**
- * What the object-store clients share about HTTP: typed failures (an error answer vs. no answer
+ * HTTP as rivet's clients send it. Object stores: typed failures (an error answer vs. no answer
  * at all), which of them are worth retrying, sending a large body without a copy of it, encoding
- * an object name into a URL path, and the Content-MD5 that lets a store reject a corrupted body.
+ * an object name into a URL path, Content-MD5 and conditional writes. Credential endpoints (STS,
+ * SSO, token endpoints, metadata servers): every request has a deadline, so a black-holed address
+ * (169.254.169.254 off a cloud VM) costs at most the deadline instead of a hang, and the body is
+ * read under the same deadline.
  */
 import { createHash } from 'node:crypto'
 
@@ -102,38 +105,6 @@ export function encodePath(name: string): string {
   ).join('/')
 }
 
-/** The text of the first `<name>` element of an XML answer (error codes, ids). */
-export function xmlTag(xml: string, name: string): string | undefined {
-  const text = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml)?.[1]
-  return text === undefined ? undefined : decodeXml(text)
-}
-
-const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
-
-/** Decodes XML's five named entities and numeric character references. */
-function decodeXml(text: string): string {
-  return text.replace(
-    /&(?:#x([0-9a-f]+)|#(\d+)|(\w+));/gi,
-    (entity, hex?: string, dec?: string, named?: string) => {
-      if (named) return XML_ENTITIES[named] ?? entity
-      return String.fromCodePoint(hex ? parseInt(hex, 16) : Number(dec))
-    },
-  )
-}
-
-/** The text of every `<name>` element of an XML answer, decoded (the object names of a listing). */
-export function xmlTexts(xml: string, name: string): string[] {
-  return Array.from(xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'g')), (m) => decodeXml(m[1]))
-}
-
-/**
- * The raw inner XML of every `<name>` element (the entries of a listing), for {@link xmlTag} to
- * take fields from: decoding it first would decode the fields' text twice.
- */
-export function xmlElements(xml: string, name: string): string[] {
-  return Array.from(xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'g')), (m) => m[1])
-}
-
 /** The Content-MD5 header value of a body: base64 of its MD5 digest. */
 export function contentMd5(body: Uint8Array): string {
   return createHash('md5').update(body).digest('base64')
@@ -145,4 +116,45 @@ export function contentMd5(body: Uint8Array): string {
  */
 export function versionCondition(version: string | undefined): Record<string, string> {
   return version === undefined ? { 'if-none-match': '*' } : { 'if-match': version }
+}
+
+/** A credential endpoint's answer. */
+export interface HttpAnswer {
+  status: number
+  ok: boolean
+  headers: Headers
+  text: string
+}
+
+/** A credential endpoint gave no answer in time, or refused the connection. */
+export class NoAnswerError extends Error {
+  override readonly name = 'NoAnswerError'
+  constructor(
+    /** Scheme, host and port asked. */
+    readonly origin: string,
+    /** What happened: `no answer within 1 s`, `Connection refused`. */
+    readonly reason: string,
+    options: { cause: unknown },
+  ) {
+    super(`${origin}: ${reason}`, options)
+  }
+}
+
+/** Sends a request and reads the whole answer within `timeoutMs`. */
+export async function fetchWithin(url: string, init: RequestInit, timeoutMs: number): Promise<HttpAnswer> {
+  const signal = AbortSignal.timeout(timeoutMs)
+  try {
+    const response = await fetch(url, { ...init, signal, redirect: 'error' })
+    return {
+      status: response.status,
+      ok: response.ok,
+      headers: response.headers,
+      text: await response.text(),
+    }
+  } catch (error) {
+    const reason = signal.aborted
+      ? `no answer within ${timeoutMs >= 1000 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`}`
+      : (error as Error).message
+    throw new NoAnswerError(new URL(url).origin, reason, { cause: error })
+  }
 }
