@@ -7,7 +7,7 @@
 import { configError } from '../errors.ts'
 import { formatDecimal, parseDecimal } from '../types/decimal.ts'
 import { type Column, type OutputType, typeName } from '../types/output.ts'
-import { formatDate, formatTimestamp, parseDate, parseTimestamp } from '../types/temporal.ts'
+import { formatDate, formatTimestamp, MICROS_PER_DAY, parseDate, parseTimestamp } from '../types/temporal.ts'
 import type { Value } from '../types/values.ts'
 
 /** The modes that read a range of one column, the key naming that column, and the types it may have. */
@@ -90,8 +90,6 @@ export function boundValue(text: string, type: OutputType): Value {
 export function compareValues(a: Value, b: Value): number {
   return a! < b! ? -1 : a! > b! ? 1 : 0
 }
-
-const MICROS_PER_DAY = 86_400_000_000n
 
 /**
  * The lower bound of a time window: `days` days before `now` for a timestamp column, the date

@@ -17,7 +17,7 @@ import { configError } from '../errors.ts'
 import type { Format } from '../formats/format.ts'
 import { textFormatter } from '../formats/text.ts'
 import type { Column } from '../types/output.ts'
-import { formatDate } from '../types/temporal.ts'
+import { formatDate, MICROS_PER_DAY } from '../types/temporal.ts'
 import type { ColumnBatch, Value } from '../types/values.ts'
 import { type PartRecord, type PartTotals, PartWriter } from './parts.ts'
 
@@ -56,8 +56,6 @@ export function escapeHive(text: string): string {
   }
   return out
 }
-
-const MICROS_PER_DAY = 86_400_000_000n
 
 /** The day (since 1970-01-01) a timestamp falls on; a UTC timestamp's day is its UTC date. */
 function dayOf(micros: bigint): number {

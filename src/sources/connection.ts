@@ -3,10 +3,10 @@
  * from the environment, TLS. Shared by the server engines; each turns the result into its own
  * driver options.
  */
+import { requiredEnv } from '../config/env.ts'
 import { readFileSync } from 'node:fs'
 import { configError } from '../errors.ts'
 import { Secret } from '../log/secret.ts'
-import { env } from '../runtime/process.ts'
 import type { TlsConfig } from '../config/schema.ts'
 
 /** Connection settings as a server source block gives them. */
@@ -35,15 +35,6 @@ export interface ServerConnection {
   target: string
 }
 
-/** Reads a required environment variable named by a `*_env` key; missing is a config error. */
-export function requireEnv(name: string, key: string): string {
-  const value = env(name)
-  if (value === undefined || value === '') {
-    throw configError(`${key} names the environment variable ${name}, which is not set`, 'CONFIG_MISSING_ENV')
-  }
-  return value
-}
-
 /**
  * Resolves connection settings. `schemes` are the URL schemes this engine accepts; `defaultPort`
  * fills a missing port; `resolvePath` anchors `ca_file` at the config file's directory.
@@ -59,7 +50,7 @@ export function resolveServerConnection(
   let password: Secret | undefined
   let tls: TlsConfig['mode'] | undefined = settings.tls?.mode
   const urlText = settings.url ??
-    (settings.url_env ? requireEnv(settings.url_env, 'source.url_env') : undefined)
+    (settings.url_env ? requiredEnv(settings.url_env, 'source.url_env') : undefined)
   if (urlText) {
     let url: URL
     try {
@@ -95,7 +86,7 @@ export function resolveServerConnection(
       }
     }
   }
-  if (settings.password_env) password = new Secret(requireEnv(settings.password_env, 'source.password_env'))
+  if (settings.password_env) password = new Secret(requiredEnv(settings.password_env, 'source.password_env'))
   let ca: string | undefined
   if (settings.tls?.ca_file) {
     const path = options.resolvePath(settings.tls.ca_file)

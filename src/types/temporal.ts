@@ -4,7 +4,8 @@
  * database can hold, before 1970, after 2038 and BC alike.
  */
 
-const MICROS_PER_DAY = 86_400_000_000n
+/** Microseconds in a day: timestamps are microseconds, dates days. */
+export const MICROS_PER_DAY = 86_400_000_000n
 
 // Howard Hinnant's days_from_civil / civil_from_days: exact proleptic Gregorian arithmetic.
 /** Days since 1970-01-01 of a proleptic Gregorian date (year 0 is 1 BC). */

@@ -4,11 +4,11 @@
  * assumed on top of those and refreshed before it expires. Temporary keys without their
  * session token are stopped before any request.
  */
+import { requiredEnv } from '../../config/env.ts'
 import { configError } from '../../errors.ts'
 import type { Logger } from '../../log/logger.ts'
 import { Secret } from '../../log/secret.ts'
 import type { AwsCredentials, CredentialProvider } from '../credentials.ts'
-import { requiredEnv } from '../static.ts'
 import { defaultChain } from './default-chain.ts'
 import { profileCredentials } from './profile.ts'
 import { assumedRoleSource, defaultSessionName } from './role.ts'

@@ -2,11 +2,12 @@
  * AWS keys from environment variables: the ones a destination names (`access_key_env`, ...) or
  * the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.
  */
+import { requiredEnv } from '../../config/env.ts'
 import { configError } from '../../errors.ts'
 import { Secret } from '../../log/secret.ts'
 import { env } from '../../runtime/process.ts'
 import type { AwsCredentials, CredentialProvider } from '../credentials.ts'
-import { requiredEnv, staticCredentials } from '../static.ts'
+import { staticCredentials } from '../static.ts'
 
 /** Names of the variables holding the keys. */
 export interface AwsEnvNames {

@@ -6,10 +6,10 @@
  * none (`allow_anonymous`), or else the default chain (see default-chain.ts). The schema
  * rejects conflicting settings.
  */
+import { requiredEnv } from '../../config/env.ts'
 import { configError } from '../../errors.ts'
 import type { Logger } from '../../log/logger.ts'
 import { Secret } from '../../log/secret.ts'
-import { requiredEnv } from '../static.ts'
 import { parseConnectionString } from './connection-string.ts'
 import { defaultChain } from './default-chain.ts'
 import { managedIdentitySource } from './managed-identity.ts'

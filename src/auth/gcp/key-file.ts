@@ -210,8 +210,3 @@ export function readKeyFile(path: string, fail: (why: string) => RivetError): Go
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw fail('is not a JSON object')
   return parseKeyFile(json as Record<string, unknown>, fail)
 }
-
-/** A human name for a file's kind, for source names: `service account`. */
-export function kindOf(file: GoogleKeyFile): string {
-  return file.type.replaceAll('_', ' ')
-}

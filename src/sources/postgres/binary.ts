@@ -7,7 +7,7 @@
  */
 import { Buffer } from 'node:buffer'
 import type { Converter } from '../../types/convert.ts'
-import { civilFromDays } from '../../types/temporal.ts'
+import { civilFromDays, MICROS_PER_DAY } from '../../types/temporal.ts'
 import { type Column, typeName } from '../../types/output.ts'
 import { holdsInt64, setInt64Words, type Value } from '../../types/values.ts'
 import { numericSafeUnscaled, numericUnscaled } from './numeric.ts'
@@ -43,7 +43,6 @@ export function textFieldDecoder(convert: Converter): FieldDecoder {
 const PG_EPOCH_DAYS = 10957
 const PG_EPOCH_MICROS = 946_684_800_000_000n
 const INT64_MAX = 2n ** 63n - 1n
-const MICROS_PER_DAY = 86_400_000_000n
 
 /** PostgreSQL's text for a timestamp past the Parquet range (only the far future can be). */
 function timestampText(pgMicros: bigint, utc: boolean): string {
