@@ -7,6 +7,7 @@
  * read under the same deadline.
  */
 import { createHash } from 'node:crypto'
+import { env } from '../runtime/process.ts'
 
 /** A store answered a request with an error status. */
 export class StoreError extends Error {
@@ -69,8 +70,26 @@ function sliced(bytes: Uint8Array): ReadableStream<Uint8Array> {
 }
 
 /**
- * `fetch` with a byte (or text) body, and a request that got no answer thrown as a
- * {@link NetworkError}.
+ * How long a store request waits for its answer to begin, beyond the time its body takes at
+ * {@link SLOWEST_UPLOAD}: a store that stops answering (a hung server, a dead peer behind a live
+ * load balancer) fails the attempt, which is retried, instead of holding the run forever. The
+ * environment variable RIVET_STORE_TIMEOUT (seconds) sets it.
+ */
+const ANSWER_TIMEOUT_MS = 30_000
+/** The slowest upload tolerated, in bytes per second (64 KiB/s: an 8 MB part may take 128 s more). */
+const SLOWEST_UPLOAD = 64 * 1024
+
+/** Milliseconds a request with a body of `bytes` may wait for its answer's headers. */
+function answerTimeout(bytes: number): number {
+  const configured = Number(env('RIVET_STORE_TIMEOUT'))
+  const base = configured > 0 ? configured * 1000 : ANSWER_TIMEOUT_MS
+  return base + Math.ceil(bytes / SLOWEST_UPLOAD) * 1000
+}
+
+/**
+ * `fetch` with a byte (or text) body; a request that got no answer, or none within
+ * {@link answerTimeout}, is thrown as a {@link NetworkError}. The timeout ends with the answer's
+ * headers, so a download streams its body for as long as it takes.
  */
 export async function fetchOrThrow(
   operation: string,
@@ -84,11 +103,17 @@ export async function fetchOrThrow(
     headers.set('content-length', String(body.length))
     request = { ...init, headers, body: sliced(body) }
   }
+  const limit = answerTimeout(body?.length ?? 0)
+  const timeout = new AbortController()
+  const timer = setTimeout(() => timeout.abort(), limit)
   try {
     // TypeScript's DOM types reject a Uint8Array over a SharedArrayBuffer; ours never are.
-    return await fetch(url, request)
+    return await fetch(url, { ...request, signal: timeout.signal })
   } catch (error) {
-    throw new NetworkError(operation, { cause: error })
+    const cause = timeout.signal.aborted ? new Error(`no answer within ${limit / 1000} s`) : error
+    throw new NetworkError(operation, { cause })
+  } finally {
+    clearTimeout(timer)
   }
 }
 
