@@ -1,7 +1,7 @@
 /**
  * Turning an object store's failure into the exit code and one-line message a user acts on:
- * unreachable or missing bucket/container -> exit 5 naming it; refused credentials -> exit 4
- * naming the credential source (never its value) and what to check.
+ * unreachable or missing bucket/container -> exit 5 naming it; refused or expired credentials ->
+ * exit 4 naming the credential source (never its value) and what to check or refresh.
  */
 import { authError, destinationError, RivetError } from '../errors.ts'
 import { NetworkError, StoreError } from '../http/request.ts'
@@ -17,10 +17,15 @@ export interface StoreTarget {
   authHint: string
   /** What to do when the bucket or container does not exist. */
   missingHint: string
+  /**
+   * For a store that says when a temporary credential expired or was revoked (S3): what was
+   * refused and what to refresh, after `refused <operation>: `.
+   */
+  expired?: (error: StoreError) => string
 }
 
 /** What a store's error answer means for the user. */
-export type Verdict = 'missing' | 'auth' | 'other'
+export type Verdict = 'missing' | 'auth' | 'expired' | 'other'
 
 /** The {@link RivetError} for a failed request; `classify` reads the store's error codes. */
 export function storeFailure(
@@ -51,6 +56,12 @@ export function storeFailure(
         `${target.what} refused ${error.operation} with ${error.status} ${error.code}: ${error.message}; ` +
           `credentials from ${target.credentials}: ${target.authHint}`,
         'AUTH_FAILED',
+        error,
+      )
+    case 'expired':
+      return authError(
+        `${target.what} refused ${error.operation}: ${target.expired!(error)}`,
+        'AUTH_EXPIRED',
         error,
       )
     case 'other':

@@ -231,7 +231,7 @@ describe('s3 destination', () => {
     expect(result.code).toBe(4)
     const [error] = errorLines(result.stderr)
     expect(error.msg).toMatch(
-      /^S3 bucket rivet-test-\S+ refused ListObjectsV2 with SignatureDoesNotMatch/,
+      /^S3 bucket rivet-test-\S+ refused ListObjectsV2 with 403 SignatureDoesNotMatch/,
     )
     expect(error.msg).toContain('credentials from env static (RIVET_S3_KEY)')
     expect(result.stdout + result.stderr).not.toContain('wrong-planted-s3-secret')
@@ -257,7 +257,7 @@ describe('s3 destination', () => {
     const result = await rivet(['run', '-c', file], { env: MINIO_ENV })
     expect(result.code).toBe(5)
     expect(errorLines(result.stderr)[0].msg).toMatch(
-      /^S3 endpoint http:\/\/127\.0\.0\.1:1 \(bucket b\) is unreachable/,
+      /^S3 bucket b at http:\/\/127\.0\.0\.1:1 is unreachable: .*; check the endpoint and the network$/,
     )
   }, 60000)
 

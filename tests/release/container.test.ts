@@ -156,7 +156,7 @@ describe('the container image (amd64), assembled from the Dockerfile', () => {
     expect(refused.code).toBe(5)
     expect(JSON.parse(refused.stdout).error).toMatchObject({
       code: 'DESTINATION_UNREACHABLE',
-      message: expect.stringContaining(`S3 endpoint ${endpoint} (bucket ${bucket}) is unreachable`),
+      message: expect.stringContaining(`S3 bucket ${bucket} at ${endpoint} is unreachable`),
     })
     expect(JSON.parse(refused.stdout).error.message).toMatch(/self.signed certificate/)
     expect(await listKeys(bucket)).toEqual([])

@@ -28,6 +28,36 @@ export interface S3Location {
   pathStyle: boolean
 }
 
+/** Answers that mean the session credential expired or is no longer valid (not a wrong key). */
+const EXPIRED_CODES = new Set([
+  'ExpiredToken',
+  'InvalidToken',
+  'TokenRefreshRequired',
+  'RequestExpired',
+  'InvalidTokenId',
+])
+
+/**
+ * Whether an S3 answer says the credential itself expired or was revoked. With a session token,
+ * an unknown access key means the temporary key is gone (MinIO, STS).
+ */
+function credentialExpired(error: StoreError, sentToken: boolean): boolean {
+  return EXPIRED_CODES.has(error.code) || (sentToken && error.code === 'InvalidAccessKeyId')
+}
+
+/** S3 refused the credential as expired or revoked, and it could not be renewed, or was and failed again. */
+export class ExpiredCredentialError extends StoreError {
+  constructor(
+    refused: StoreError,
+    /** Whether the request carried a session token. */
+    readonly sentToken: boolean,
+    /** Whether a fresh credential was fetched and refused too. */
+    readonly refreshed: boolean,
+  ) {
+    super(refused.status, refused.code, refused.message, refused.operation)
+  }
+}
+
 /** Where the process found each bucket's region (bucket regions do not change). */
 const bucketRegions = new Map<string, string>()
 
@@ -94,11 +124,41 @@ export class S3Client {
 
   /**
    * Sends a signed request; throws {@link StoreError} for an error answer (including 200 with an
-   * error body). An answer naming another region for the bucket (`x-amz-bucket-region`, on the
-   * 301 or 400 S3 gives a request signed for the wrong one) is followed once when no region was
-   * configured, as the AWS SDKs do, and is a {@link WrongRegionError} when one was.
+   * error body). A request refused for an expired or revoked session is sent once more with a
+   * fresh credential when the provider can renew it. An answer naming another region for the
+   * bucket (`x-amz-bucket-region`, on the 301 or 400 S3 gives a request signed for the wrong
+   * one) is followed once when no region was configured, as the AWS SDKs do, and is a
+   * {@link WrongRegionError} when one was.
    */
   async send(operation: string, method: string, key: string, request: S3Request = {}): Promise<Response> {
+    const sent = await this.credentials.get()
+    const sentToken = Boolean(sent.sessionToken)
+    const expired = (error: unknown) => error instanceof StoreError && credentialExpired(error, sentToken)
+    try {
+      return await this.inRegion(operation, method, key, request)
+    } catch (error) {
+      if (!expired(error)) throw error
+      if (!this.credentials.refreshable) {
+        throw new ExpiredCredentialError(error as StoreError, sentToken, false)
+      }
+      // A session can be revoked or expire early: one fresh credential settles whether it was
+      // the credential. Another request may have renewed it meanwhile; then that one is fresh.
+      if (await this.credentials.get() === sent) this.credentials.invalidate()
+      try {
+        return await this.inRegion(operation, method, key, request)
+      } catch (again) {
+        throw expired(again) ? new ExpiredCredentialError(again as StoreError, sentToken, true) : again
+      }
+    }
+  }
+
+  /** Sends the request signed for the bucket's region, following S3 to it when none was configured. */
+  private async inRegion(
+    operation: string,
+    method: string,
+    key: string,
+    request: S3Request,
+  ): Promise<Response> {
     try {
       return await this.sendIn(this.region, operation, method, key, request)
     } catch (error) {

@@ -3,15 +3,16 @@
  * larger ones as a multipart upload (every body signed with its SHA-256), retried with backoff, and
  * aborted on failure or interruption so no incomplete upload is left behind.
  */
-import { authError, configError, destinationError, RivetError } from '../../errors.ts'
+import { configError, RivetError } from '../../errors.ts'
+import { storeFailure, type StoreTarget } from '../failure.ts'
 import { maskKeyId } from '../../auth/credentials.ts'
 import type { CredentialInfo, Destination, IncompleteUpload, ObjectInfo, Versioned } from '../destination.ts'
 import { xmlElements, xmlTag, xmlTexts } from '../../http/xml.ts'
-import { NetworkError, StoreError, transient, versionCondition } from '../../http/request.ts'
+import { StoreError, transient, versionCondition } from '../../http/request.ts'
 import { multipartWritable, type PartUpload } from '../multipart.ts'
 import { listPrefix, listUnder, streamObject } from '../objects.ts'
 import { DEFAULT_RETRY, type RetryPolicy, STORE_RETRY, withRetry } from '../../http/retry.ts'
-import { S3Client, WrongRegionError } from './client.ts'
+import { ExpiredCredentialError, S3Client, WrongRegionError } from './client.ts'
 
 /** S3 caps an upload at 10,000 parts; part sizes double every 1,000 parts to stay under it. */
 const GROW_AFTER = 1000
@@ -28,22 +29,6 @@ const AUTH_CODES = new Set([
   'SignatureDoesNotMatch',
   'AllAccessDisabled',
 ])
-
-/** Answers that mean the session credential expired or is no longer valid (not a wrong key). */
-const EXPIRED_CODES = new Set([
-  'ExpiredToken',
-  'InvalidToken',
-  'TokenRefreshRequired',
-  'RequestExpired',
-  'InvalidTokenId',
-])
-
-/** Whether an S3 answer says the credential itself expired or was revoked. */
-function expired(error: unknown, sentToken: boolean): boolean {
-  if (!(error instanceof StoreError)) return false
-  // With a session token, an unknown access key means the temporary key is gone (MinIO, STS).
-  return EXPIRED_CODES.has(error.code) || (sentToken && error.code === 'InvalidAccessKeyId')
-}
 
 /** Transient failures, plus S3's own codes for "slow down" and "too slow" (sent with a 4xx). */
 function retryable(error: unknown): boolean {
@@ -74,39 +59,9 @@ export class S3Destination implements Destination {
     return this.root ? `${this.root}/${path}` : path
   }
 
-  /**
-   * An expired or invalid session credential: exit 4 with what to refresh. S3 answers the same
-   * for an expired, revoked or altered session token, so this is AUTH_EXPIRED (refreshing is the
-   * fix in every case) and the message says so.
-   */
-  private expiredError(error: StoreError, refreshed: boolean, sentToken: boolean): RivetError {
-    const source = this.client.credentials.source
-    const what = sentToken ? 'session token' : 'credential'
-    const fix = refreshed
-      ? `rivet refreshed it and the new one was refused too: check the role or profile behind ${source}`
-      : 'these keys cannot refresh themselves: export fresh ones (e.g. `aws configure export-credentials --format env`) ' +
-        'or use a profile or role rivet can refresh'
-    return authError(
-      `S3 bucket ${this.client.location.bucket} refused ${error.operation}: the ${what} from ${source} is expired ` +
-        `or invalid (${error.code}: ${error.message}); reported as AUTH_EXPIRED because S3 answers the same for an ` +
-        `expired, revoked or altered token; ${fix}`,
-      'AUTH_EXPIRED',
-      error,
-    )
-  }
-
-  /** Turns an S3 failure into the exit code and message a user acts on. */
+  /** What a user reads for a failed request: exit code, where, what to do. */
   private fail(error: unknown): RivetError {
-    if (error instanceof RivetError) return error
     const bucket = this.client.location.bucket
-    const endpoint = this.client.endpoint
-    if (error instanceof NetworkError) {
-      return destinationError(
-        `S3 endpoint ${endpoint} (bucket ${bucket}) is unreachable: ${error.message}; check endpoint and network`,
-        'DESTINATION_UNREACHABLE',
-        error,
-      )
-    }
     if (error instanceof WrongRegionError) {
       return configError(
         `S3 bucket ${bucket} is in region ${error.bucketRegion}, not ${error.configured.name} ` +
@@ -115,30 +70,33 @@ export class S3Destination implements Destination {
         'CONFIG_WRONG_REGION',
       )
     }
-    if (error instanceof StoreError) {
-      if (error.code === 'NoSuchBucket') {
-        return destinationError(
-          `S3 bucket ${bucket} does not exist at ${endpoint}; create it or fix destination.bucket`,
-          'DESTINATION_NOT_FOUND',
-          error,
-        )
-      }
-      if (AUTH_CODES.has(error.code) || error.status === 401 || error.status === 403) {
-        const source = this.client.credentials.source
-        return authError(
-          `S3 bucket ${bucket} refused ${error.operation} with ${error.code}: ${error.message}; ` +
-            `credentials from ${source}: check the key, secret and session token, and the bucket policy`,
-          'AUTH_FAILED',
-          error,
-        )
-      }
-      return destinationError(
-        `S3 bucket ${bucket}: ${error.operation} failed with ${error.status} ${error.code}: ${error.message}`,
-        'DESTINATION_FAILED',
-        error,
-      )
+    const provider = this.client.credentials
+    const target: StoreTarget = {
+      what: `S3 bucket ${bucket}`,
+      endpoint: this.client.endpoint,
+      credentials: provider.source,
+      authHint: 'check the key, secret and session token, and the bucket policy',
+      missingHint: 'create it or fix destination.bucket',
+      // S3 answers the same for an expired, revoked or altered session token, so this is
+      // AUTH_EXPIRED (refreshing is the fix in every case) and the message says so.
+      expired: (refused) => {
+        const { sentToken, refreshed } = refused as ExpiredCredentialError
+        const what = sentToken ? 'session token' : 'credential'
+        const fix = refreshed
+          ? `rivet refreshed it and the new one was refused too: check the role or profile behind ${provider.source}`
+          : 'these keys cannot refresh themselves: export fresh ones (e.g. `aws configure export-credentials --format env`) ' +
+            'or use a profile or role rivet can refresh'
+        return `the ${what} from ${provider.source} is expired or invalid (${refused.code}: ${refused.message}); ` +
+          `reported as AUTH_EXPIRED because S3 answers the same for an expired, revoked or altered token; ${fix}`
+      },
     }
-    return destinationError(`S3 bucket ${bucket}: ${(error as Error).message}`, 'DESTINATION_FAILED', error)
+    return storeFailure(error, target, (refused) => {
+      if (refused.code === 'NoSuchBucket') return 'missing'
+      if (refused instanceof ExpiredCredentialError) return 'expired'
+      return AUTH_CODES.has(refused.code) || refused.status === 401 || refused.status === 403
+        ? 'auth'
+        : 'other'
+    })
   }
 
   private async send(
@@ -148,24 +106,8 @@ export class S3Destination implements Destination {
     request: Parameters<S3Client['send']>[3],
     policy: RetryPolicy = STORE_RETRY,
   ) {
-    const attempt = () =>
-      withRetry(() => this.client.send(operation, method, key, request), retryable, policy)
     try {
-      try {
-        return await attempt()
-      } catch (error) {
-        const provider = this.client.credentials
-        const sentToken = Boolean((await provider.get()).sessionToken)
-        if (!expired(error, sentToken)) throw error
-        if (!provider.refreshable) throw this.expiredError(error as StoreError, false, sentToken)
-        // Refresh once and retry this one request; a second expiry is final.
-        provider.invalidate()
-        try {
-          return await attempt()
-        } catch (again) {
-          throw expired(again, sentToken) ? this.expiredError(again as StoreError, true, sentToken) : again
-        }
-      }
+      return await withRetry(() => this.client.send(operation, method, key, request), retryable, policy)
     } catch (error) {
       throw this.fail(error)
     }
