@@ -14,6 +14,16 @@ if ! pg_ready; then
 fi
 pg_ready || { log "PostgreSQL did not start"; exit 1; }
 
+# CDC (mode: cdc) reads the write-ahead log through logical replication, which needs
+# wal_level=logical; the setting takes effect only at a restart, so restart only when it differs.
+if [ "$(psql -h 127.0.0.1 -U postgres -d postgres -tAc 'show wal_level')" != logical ]; then
+  log "setting PostgreSQL wal_level=logical (ALTER SYSTEM) and restarting the cluster"
+  psql -h 127.0.0.1 -U postgres -d postgres -qtAc 'alter system set wal_level = logical' >/dev/null
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main restart
+  for _ in $(seq 1 30); do pg_ready && break; sleep 1; done
+  pg_ready || { log "PostgreSQL did not come back after the restart"; exit 1; }
+fi
+
 # The machine's PostgreSQL trusts every local login; the rejected-password test needs one role
 # whose password is really checked.
 hba=$(psql -h 127.0.0.1 -U postgres -d postgres -tAc 'show hba_file')
