@@ -11,7 +11,7 @@ import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { awsEnv, awsHome } from '../helpers/aws.ts'
-import { errorLines, rivet, ROOT } from '../helpers/cli.ts'
+import { errorLines, rivet, ROOT, type Runtime } from '../helpers/cli.ts'
 import { tempDir, writeConfig } from '../helpers/files.ts'
 import { PG_URL, pgExec } from '../helpers/pg.ts'
 import { listKeys, MINIO, newBucket } from '../helpers/s3.ts'
@@ -45,9 +45,9 @@ function lines(file: string): string[] {
 }
 
 describe('one credential provider per source per process', () => {
-  test(
-    'credential_process runs once for a run of seven exports, chunk workers and state; once per validate and doctor',
-    async () => {
+  test.each(['bun', 'deno', 'binary'] as Runtime[])(
+    '%s: credential_process runs once for a run of seven exports, chunk workers and state; once per validate and doctor',
+    async (runtime) => {
       const calls = join(tempDir(), 'calls')
       const script = join(ROOT, 'tests', 'helpers', 'sts-credential-process.ts')
       const home = awsHome({
@@ -57,7 +57,7 @@ describe('one credential provider per source per process', () => {
       const file = config(bucket, '  aws_profile: ci\n')
       const env = awsEnv({ HOME: home })
 
-      const run = await rivet(['run', '-c', file, '--json'], { env })
+      const run = await rivet(['run', '-c', file, '--json'], { env, runtime })
       expect(errorLines(run.stderr)).toEqual([])
       expect(run.code).toBe(0)
       const exports = JSON.parse(run.stdout).exports
@@ -77,10 +77,10 @@ describe('one credential provider per source per process', () => {
       expect(keys.filter((k) => k.startsWith('chunked/chunked-') && k.endsWith('.parquet')).length).toBe(8)
       expect(lines(calls)).toHaveLength(1)
 
-      const validate = await rivet(['validate', '-c', file], { env })
+      const validate = await rivet(['validate', '-c', file], { env, runtime })
       expect(validate.code).toBe(0)
       expect(lines(calls)).toHaveLength(2)
-      const doctor = await rivet(['doctor', '-c', file, '--json'], { env })
+      const doctor = await rivet(['doctor', '-c', file, '--json'], { env, runtime })
       expect(doctor.code).toBe(0)
       expect(lines(calls)).toHaveLength(3)
     },
