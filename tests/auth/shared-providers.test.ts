@@ -7,14 +7,12 @@
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
-import { createServer, request } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { awsEnv, awsHome } from '../helpers/aws.ts'
 import { errorLines, rivet, ROOT, type Runtime } from '../helpers/cli.ts'
 import { tempDir, writeConfig } from '../helpers/files.ts'
 import { PG_URL, pgExec } from '../helpers/pg.ts'
-import { listKeys, MINIO, newBucket } from '../helpers/s3.ts'
+import { listKeys, MINIO, minioProxy, newBucket } from '../helpers/s3.ts'
 
 const TABLE = 'rivet_shared_provider_rows'
 const ROLE = 'arn:aws:iam::123456789012:role/rivet-shared'
@@ -88,23 +86,7 @@ describe('one credential provider per source per process', () => {
   )
 
   test('a role profile asks STS once for the whole run', async () => {
-    const assumed: string[] = []
-    const proxy = createServer((req, res) => {
-      let body = ''
-      req.on('data', (chunk) => body += chunk)
-      req.on('end', () => {
-        if (body.includes('Action=AssumeRole')) assumed.push(body)
-        const upstream = request(
-          { host: '127.0.0.1', port: 9000, method: req.method, path: req.url, headers: req.headers },
-          (answer) => {
-            res.writeHead(answer.statusCode!, answer.headers)
-            answer.pipe(res)
-          },
-        )
-        upstream.end(body)
-      })
-    })
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const proxy = await minioProxy()
     try {
       const home = awsHome({
         config: `[profile exporter]\nrole_arn = ${ROLE}\nsource_profile = minio\n`,
@@ -115,14 +97,15 @@ describe('one credential provider per source per process', () => {
       const run = await rivet(['run', '-c', config(bucket, '  aws_profile: exporter\n'), '--json'], {
         env: awsEnv({
           HOME: home,
-          AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+          AWS_ENDPOINT_URL_STS: proxy.url,
         }),
       })
       expect(errorLines(run.stderr)).toEqual([])
       expect(run.code).toBe(0)
       expect(JSON.parse(run.stdout).exports).toHaveLength(7)
+      const assumed = proxy.seen.filter((r) => r.body.includes('Action=AssumeRole'))
       expect(assumed).toHaveLength(1)
-      expect(assumed[0]).toContain(`RoleArn=${encodeURIComponent(ROLE)}`)
+      expect(assumed[0].body).toContain(`RoleArn=${encodeURIComponent(ROLE)}`)
     } finally {
       proxy.close()
     }

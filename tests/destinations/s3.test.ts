@@ -7,8 +7,6 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
-import { createServer, request } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { openDestinationAt } from '../../src/destinations/open.ts'
 import { manifestSchema } from '../../src/pipeline/manifest.ts'
@@ -24,6 +22,7 @@ import {
   listKeys,
   MINIO,
   MINIO_ENV,
+  minioProxy,
   newBucket,
   pendingUploads,
 } from '../helpers/s3.ts'
@@ -169,20 +168,8 @@ describe('s3 destination', () => {
     '%s: virtual-hosted addressing (path_style: false): every request goes to <bucket>.<endpoint host>',
     async (runtime) => {
       const bucket = await newBucket()
-      const seen: { host?: string; url?: string }[] = []
-      const proxy = createServer((req, res) => {
-        seen.push({ host: req.headers.host, url: req.url })
-        const upstream = request(
-          { host: '127.0.0.1', port: 9000, method: req.method, path: req.url, headers: req.headers },
-          (answer) => {
-            res.writeHead(answer.statusCode!, answer.headers)
-            answer.pipe(res)
-          },
-        )
-        req.pipe(upstream)
-      })
-      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-      const port = (proxy.address() as AddressInfo).port
+      const proxy = await minioProxy()
+      const port = new URL(proxy.url).port
       try {
         const dir = tempDir()
         const file = objectStoreConfig(
@@ -195,6 +182,7 @@ describe('s3 destination', () => {
         expect(errorLines(result.stderr)).toEqual([])
         expect(result.code).toBe(0)
         // The bucket check, the part, the manifest, the state: all virtual-hosted.
+        const seen = proxy.seen
         expect(seen.length).toBeGreaterThanOrEqual(3)
         for (const r of seen) {
           expect(r.host).toBe(`${bucket}.localhost:${port}`)

@@ -12,6 +12,9 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3'
+import { Buffer } from 'node:buffer'
+import { createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
 
 /** MinIO's endpoint and root credentials. */
 export const MINIO = {
@@ -75,4 +78,41 @@ export async function etag(bucket: string, key: string): Promise<string> {
 export async function pendingUploads(bucket: string): Promise<string[]> {
   const out = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }))
   return (out.Uploads ?? []).map((u) => u.Key!)
+}
+
+/** What a {@link minioProxy} saw of one request. */
+export interface SeenRequest {
+  host: string | undefined
+  url: string | undefined
+  body: string
+}
+
+/**
+ * A recording proxy in front of the test MinIO (STS included): every request is kept (Host, URL
+ * and body) and passed on as it came, so MinIO still checks signatures made over it.
+ */
+export async function minioProxy(): Promise<{ url: string; seen: SeenRequest[]; close: () => void }> {
+  const seen: SeenRequest[] = []
+  const proxy = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk) => chunks.push(chunk))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      seen.push({ host: req.headers.host, url: req.url, body: body.toString('utf8') })
+      const upstream = request(
+        { host: '127.0.0.1', port: 9000, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode!, answer.headers)
+          answer.pipe(res)
+        },
+      )
+      upstream.end(body)
+    })
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    seen,
+    close: () => proxy.close(),
+  }
 }
