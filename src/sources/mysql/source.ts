@@ -299,6 +299,14 @@ export class MysqlSource implements Source {
             const connection = await this.connect()
             this.streaming = true
             const command = connection.execute({ sql: narrowed.sql, values: narrowed.params })
+            // mysql2 reports a connection lost mid-result (reset, closed by a proxy or the server)
+            // on the connection, not on a command without a callback: handed to the command, it
+            // fails the read with exit 3 instead of leaving it waiting forever.
+            const lost = (error: unknown) => command.emit('error', error)
+            connection.on('error', lost)
+            const detach = () => connection.off('error', lost)
+            command.once('end', detach)
+            command.once('error', detach)
             readRowsWith(command, request.columns, decoded)
             rows = rowChunks(command, connection, Math.min(limits.rows, 1000))
           }
