@@ -291,6 +291,9 @@ const qualitySchema = z.strictObject({
   },
 )
 
+/** The columns `meta_columns` may append (src/pipeline/meta.ts). */
+export const META_COLUMN_NAMES = ['exported_at', 'run_id', 'row_hash'] as const
+
 const exportSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'may contain only letters, digits, _ and -')
     .describe('unique name of the export: its directory, file names, state and -e NAME'),
@@ -345,6 +348,12 @@ const exportSchema = z.strictObject({
     ),
   quality: qualitySchema.optional()
     .describe('checks over the exported rows; a failing one marks the manifest failed and exits 6'),
+  meta_columns: z.array(z.enum(META_COLUMN_NAMES)).optional()
+    .refine((names) => !names || new Set(names).size === names.length, 'names a column twice')
+    .describe(
+      "columns appended to every row: _rivet_exported_at (timestamptz, the run's start), _rivet_run_id " +
+        "and _rivet_row_hash (hex SHA-256 of the row's values in canonical form, to deduplicate on)",
+    ),
   destination: destinationSchema.optional().describe('overrides the top-level destination for this export'),
 })
 

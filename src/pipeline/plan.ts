@@ -14,6 +14,7 @@ import { parquetFormat } from '../formats/parquet.ts'
 import type { Source } from '../sources/source.ts'
 import { type Column, type DescribedColumn, type OutputType, parseTypeName } from '../types/output.ts'
 import { rangeColumn } from './bounds.ts'
+import { type MetaColumnName, metaColumns } from './meta.ts'
 import { type PartitionSpec, partitionSpec } from './partitions.ts'
 import { type QualityRules, qualityRules } from './quality.ts'
 
@@ -40,7 +41,12 @@ export interface ExportPlan {
   query: string
   mode: ModePlan
   described: DescribedColumn[]
+  /** The query's columns, as read. */
   columns: Column[]
+  /** `meta_columns`: what rivet appends to every row. */
+  meta: MetaColumnName[]
+  /** What the files hold: the query's columns, then the meta columns. */
+  output: Column[]
   format: Format
   formatName: 'parquet' | 'csv'
   compression: string
@@ -163,6 +169,13 @@ export async function planExport(
   const described = await source.describe(query)
   const columns = planColumns(exp, described)
   const keys = checkColumnKeys(exp, columns)
+  const meta = metaColumns(exp.meta_columns ?? [])
+  const clash = meta.find((m) => columns.some((c) => c.name === m.name))
+  if (clash) {
+    throw configError(
+      `exports.${exp.name}.meta_columns: the query already has a column "${clash.name}"; rename it in the query`,
+    )
+  }
   const formatName = exp.format
   let format: Format
   let compression: string
@@ -182,6 +195,8 @@ export async function planExport(
     ...keys,
     described,
     columns,
+    meta: exp.meta_columns ?? [],
+    output: [...columns, ...meta],
     format,
     formatName,
     compression,

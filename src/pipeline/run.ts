@@ -150,7 +150,14 @@ export async function runExport(
   await destination.check()
 
   const quality = plan.quality && new QualityObserver(plan.quality)
-  const writer = new RunWriter(destination, plan, runId, resume?.next_part ?? 0, quality ? [quality] : [])
+  const writer = new RunWriter(
+    destination,
+    plan,
+    runId,
+    startedAt,
+    resume?.next_part ?? 0,
+    quality ? [quality] : [],
+  )
   const estimate = await source.estimateRows(plan.query).catch(() => undefined)
   const stopProgress = showProgress(plan.name, writer.totals, estimate)
   let manifestWritten = false
@@ -189,7 +196,7 @@ export async function runExport(
       query: plan.query,
       format: plan.formatName,
       compression: plan.compression,
-      columns: plan.columns,
+      columns: plan.output,
       parts,
       cursor: read.cursor,
       failures,

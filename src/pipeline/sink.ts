@@ -50,7 +50,7 @@ class SkipEmpty implements PartSink {
 }
 
 /**
- * The sink of one run of `plan`. Part `index` is named by `name`; partitioned parts go into their
+ * The sink of one run of `plan`, taking batches of its output columns. Part `index` is named by `name`; partitioned parts go into their
  * partition's directory. A partitioned run with no rows has no partition to write into, so it
  * writes no file, as with `skip_empty`.
  */
@@ -61,7 +61,7 @@ export function openPartSink(
 ): PartSink {
   const spec = plan.partitions
   const sink = spec
-    ? new PartitionedWriter(destination, plan.format, plan.columns, spec, name, plan.maxFileSize)
-    : new PartWriter(destination, plan.format, plan.columns, name, plan.maxFileSize)
+    ? new PartitionedWriter(destination, plan.format, plan.output, spec, name, plan.maxFileSize)
+    : new PartWriter(destination, plan.format, plan.output, name, plan.maxFileSize)
   return plan.skipEmpty ? new SkipEmpty(sink) : sink
 }

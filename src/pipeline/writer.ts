@@ -5,6 +5,7 @@
 import type { Destination } from '../destinations/destination.ts'
 import { type ColumnRange, type Source } from '../sources/source.ts'
 import type { ColumnBatch } from '../types/values.ts'
+import { metaAppender } from './meta.ts'
 import type { PartRecord, PartTotals } from './parts.ts'
 import type { ExportPlan } from './plan.ts'
 import { openPartSink } from './sink.ts'
@@ -30,16 +31,22 @@ export class RunWriter {
   readonly totals: PartTotals = { rows: 0, bytes: 0 }
   /** Every part the slices of this process wrote: what a failed run removes. */
   readonly written: PartRecord[] = []
+  /** Adds the `meta_columns` to a batch of the query's columns. */
+  private readonly appendMeta: ((batch: ColumnBatch) => ColumnBatch) | undefined
 
   constructor(
     readonly destination: Destination,
     private readonly plan: ExportPlan,
     private readonly runId: string,
+    /** When the run started: `_rivet_exported_at`. */
+    startedAt: Date,
     /** The number of the next part: parts are numbered across the slices of a run. */
     public nextPart: number,
     /** See every batch before it is written (cursor tracking, quality rules). */
     private readonly observers: BatchObserver[] = [],
-  ) {}
+  ) {
+    this.appendMeta = plan.meta.length ? metaAppender(plan.meta, plan.columns, runId, startedAt) : undefined
+  }
 
   /** Adds an observer for the slices still to come. */
   observe(observer: BatchObserver): void {
@@ -63,6 +70,7 @@ export class RunWriter {
     )
     // CSV that nothing else reads may come as the source's own CSV records.
     const csv = this.plan.formatName === 'csv' && !filter && !this.plan.partitions &&
+      !this.plan.meta.length &&
       !this.observers.some((o) => o.readsValues)
     const rows = source.read({ query: this.plan.query, columns: this.plan.columns, range, csv }, BATCH_LIMITS)
     try {
@@ -71,7 +79,7 @@ export class RunWriter {
           write: async (batch) => {
             for (const observer of this.observers) observer.observe(batch)
             const before = { ...sink.totals }
-            await sink.write(batch)
+            await sink.write(this.appendMeta ? this.appendMeta(batch) : batch)
             this.totals.rows += sink.totals.rows - before.rows
             this.totals.bytes += sink.totals.bytes - before.bytes
           },
