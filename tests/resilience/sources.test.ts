@@ -4,7 +4,8 @@
  * completes with the bytes of a run without them. A connection lost mid-stream (cut after some
  * bytes, or the server gone for 3 s) fails the run with exit 3 and one line: no part or
  * temporary file is left, and the state is byte-for-byte what it was. A server down or silent
- * before the run fails it with exit 3 within the connect timeout (10 s).
+ * before the run fails it with exit 3 within the connect timeout (10 s). SIGTERM while the server
+ * has stopped answering mid-stream still ends the run (exit 130) within seconds.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, readFileSync } from 'node:fs'
@@ -110,7 +111,7 @@ describe.each(engines)('$name behind Toxiproxy', (engine) => {
    * It must exit 3 with one line, leave the files and the state as they were, and the next run
    * without the fault must export exactly the rows after the cursor.
    */
-  async function lost(fault: (dir: string, run: ReturnType<typeof startRivet>) => Promise<void>) {
+  async function lost(fault: (dir: string, run: ReturnType<typeof startRivet>) => Promise<void>, exit = 3) {
     await proxy.reset()
     const dir = tempDir()
     const file = config(engine, proxy.address, dir)
@@ -125,10 +126,10 @@ describe.each(engines)('$name behind Toxiproxy', (engine) => {
       await proxy.reset()
     }
     const { code, stderr } = await run.exited
-    expect(code).toBe(3)
+    expect(code).toBe(exit)
     const errors = errorLines(stderr)
     expect(errors).toHaveLength(1)
-    expect(errors[0].exit).toBe(3)
+    expect(errors[0].exit).toBe(exit)
     expect(errors[0].msg).not.toContain('\n')
     expect(listFiles(join(dir, 'out'))).toEqual(files)
     expect(readFileSync(stateFile, 'utf8')).toBe(state)
@@ -157,6 +158,21 @@ describe.each(engines)('$name behind Toxiproxy', (engine) => {
       expect(run.done()).toBe(false)
       await Bun.sleep(3000)
     })
+  }, 60_000)
+
+  test('SIGTERM while the server has stopped answering mid-stream: exit 130 within 15 s', async () => {
+    await lost(async (dir, run) => {
+      await proxy.toxic('bandwidth', { rate: 256 }, 'downstream')
+      await waitFor(() => listFiles(join(dir, 'out')).some((f) => f.endsWith('.tmp')), run)
+      // Data is swallowed and the connection kept open: the cancel is never answered.
+      await proxy.toxic('timeout', { timeout: 0 }, 'downstream')
+      await Bun.sleep(300)
+      const signalled = Date.now()
+      process.kill(run.pid, 'SIGTERM')
+      await run.exited
+      // At most the 5 s wait for the cancelled stream and the 5 s given to close the connection.
+      expect(Date.now() - signalled).toBeLessThan(15_000)
+    }, 130)
   }, 60_000)
 
   /** Runs the export with `fault` on from the start; checks exit 3, one line, nothing written. */

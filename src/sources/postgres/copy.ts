@@ -92,6 +92,9 @@ export interface CopyRead {
   tap?: CopyTap
 }
 
+/** How long a cancelled COPY waits for its stream to close: a healthy server takes milliseconds. */
+const CANCEL_WAIT_MS = 5_000
+
 // A query that reads fine on its own but not inside COPY (a trailing semicolon) fails with this.
 const SYNTAX_ERROR = '42601'
 
@@ -221,7 +224,12 @@ export function copyBatches(read: CopyRead): ReadableStream<ColumnBatch> {
       if (!stream || stream.closed) return
       const closed = new Promise((resolve) => stream!.once('close', resolve))
       stop()
-      await closed
+      // A server that stopped answering (a dead peer behind a live proxy) never closes the
+      // stream, and an interrupted run would wait for it forever: after a while the connection
+      // is left to close(), which ends it by force.
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([closed, new Promise((resolve) => timer = setTimeout(resolve, CANCEL_WAIT_MS))])
+      clearTimeout(timer)
     },
   }, { highWaterMark: 1 })
 }
