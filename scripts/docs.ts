@@ -41,7 +41,8 @@ const EXIT_MEANINGS: Record<keyof typeof Exit, string> = {
   auth:
     'authentication or authorization error anywhere: bad password, missing, rejected or expired credentials',
   destination: 'destination error that is not auth: unreachable endpoint, missing bucket, upload failure',
-  dataCheck: 'data check failed: a quality rule, `validate`, `--reconcile`',
+  dataCheck:
+    'data check failed: a quality rule, `validate`, `--reconcile`, schema drift refused by `on_schema_drift`',
   interrupted: 'interrupted (SIGINT/SIGTERM): in-flight uploads aborted, state not advanced',
 }
 

@@ -5,7 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { loadConfig, resolvePath } from '../config/load.ts'
 import { substitute } from '../config/variables.ts'
+import { compareSchemas, describeChange, driftFails, recordSchema } from '../pipeline/drift.ts'
+import { metaColumns } from '../pipeline/meta.ts'
 import { checkColumnKeys, columnOverride, exportQuery, planColumns } from '../pipeline/plan.ts'
+import { openStateStore } from '../pipeline/state-place.ts'
 import { env } from '../runtime/process.ts'
 import { typeName } from '../types/output.ts'
 import { VERSION } from '../version.ts'
@@ -21,7 +24,7 @@ export const checkCommand: Command = {
     'preflight: connect, describe columns and their output types, estimate rows; writes nothing. --offline: the config alone',
   usage: 'rivet check -c FILE [-e NAME]... [-p key=value]... [--offline] [--json]',
   options: { ...CONFIG_OPTIONS, offline: { type: 'boolean' } },
-  async run({ values }) {
+  async run({ values, logger }) {
     if (values.offline) return await checkOffline(values)
     const loaded = await loadFromArgs('check', values)
     const exports = selectExports(loaded, values)
@@ -43,9 +46,29 @@ export const checkCommand: Command = {
             ...(c.hint && !override ? { hint: c.hint } : {}),
           }
         })
-        // Keys naming columns are checked once every column has a type to check them against.
-        if (columns.every((c) => c.output_type !== null)) checkColumnKeys(exp, planColumns(exp, described))
-        out.push({ name: exp.name, query, estimated_rows: await source.estimateRows(query) ?? null, columns })
+        // Keys naming columns, and drift, are checked once every column has a type.
+        let drift: CheckDocument['exports'][number]['drift']
+        if (columns.every((c) => c.output_type !== null)) {
+          const planned = planColumns(exp, described)
+          checkColumnKeys(exp, planned)
+          const { state } = await openStateStore(loaded, exp, logger).load(exp.name)
+          if (state?.schema) {
+            const output = [...planned, ...metaColumns(exp.meta_columns ?? [])]
+            const changes = compareSchemas(state.schema.columns, recordSchema(output).columns)
+            drift = {
+              since: state.schema.run_id ?? null,
+              changes: changes.map(describeChange),
+              refused: driftFails(changes, exp.on_schema_drift),
+            }
+          }
+        }
+        out.push({
+          name: exp.name,
+          query,
+          estimated_rows: await source.estimateRows(query) ?? null,
+          columns,
+          ...(drift ? { drift } : {}),
+        })
       }
       return out
     })
@@ -57,7 +80,14 @@ export const checkCommand: Command = {
         } ${c.fidelity}${c.hint ? `  (${c.hint})` : ''}`
       )
       const estimate = r.estimated_rows === null ? 'unknown' : `~${r.estimated_rows.toLocaleString('en-US')}`
-      return `${r.name}: ${estimate} rows\n${lines.join('\n')}`
+      const drift = !r.drift
+        ? ''
+        : r.drift.changes.length
+        ? `\n  schema drift since ${r.drift.since ? `run ${r.drift.since}` : 'the accepted schema'}: ${
+          r.drift.changes.join('; ')
+        }${r.drift.refused ? ' (a run would stop with exit 6)' : ''}`
+        : '\n  no schema drift since the last run'
+      return `${r.name}: ${estimate} rows\n${lines.join('\n')}${drift}`
     }).join('\n\n')
     const unsupported = reports.flatMap((r) =>
       r.columns.filter((c) => c.fidelity === 'unsupported').map((c) => ({ r, c }))

@@ -64,6 +64,13 @@ export const checkDocumentSchema = z.strictObject({
       override: z.string().optional(),
       hint: z.string().optional(),
     })),
+    drift: z.strictObject({
+      since: z.string().nullable().describe('the run whose schema is compared; null for an accepted schema'),
+      changes: z.array(z.string()).describe(
+        'each change of the output columns, e.g. "removed note (string)"',
+      ),
+      refused: z.boolean().describe('whether on_schema_drift would stop a run (exit 6)'),
+    }).optional().describe('the output columns against the schema in the state; absent before the first run'),
   })),
   error: errorSchema.optional(),
 }).describe('rivet check --json')
@@ -99,7 +106,7 @@ export const doctorDocumentSchema = z.strictObject({
 /** `rivet state show --json` and `rivet state reset --json`. */
 export const stateDocumentSchema = z.strictObject({
   rivet_version: z.string(),
-  action: z.enum(['show', 'reset']),
+  action: z.enum(['show', 'reset', 'accept-schema']),
   exports: z.array(z.strictObject({
     name: z.string(),
     location: z.string().describe("where the export's state is kept"),

@@ -14,12 +14,14 @@ import type { RunDocument } from './documents.ts'
 export const runCommand: Command = {
   name: 'run',
   summary: 'run every export (or the named ones)',
-  usage: 'rivet run -c FILE [-e NAME]... [-p key=value]... [--resume] [--reconcile] [--json] [--dry-run]',
+  usage:
+    'rivet run -c FILE [-e NAME]... [-p key=value]... [--resume] [--reconcile] [--accept-drift] [--json] [--dry-run]',
   options: {
     ...CONFIG_OPTIONS,
     'dry-run': { type: 'boolean' },
     resume: { type: 'boolean' },
     reconcile: { type: 'boolean' },
+    'accept-drift': { type: 'boolean' },
   },
   async run({ values, logger, signal }) {
     const loaded = await loadFromArgs('run', values)
@@ -61,6 +63,7 @@ export const runCommand: Command = {
         const options = {
           resume: values.resume === true,
           reconcile: values.reconcile === true,
+          acceptDrift: values['accept-drift'] === true,
           openSource: () => openSource(loaded.config.source, (p) => resolvePath(loaded, p)),
         }
         for (const exp of exports) results.push(await runExport(loaded, exp, source, logger, signal, options))

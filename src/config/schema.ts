@@ -291,6 +291,8 @@ const qualitySchema = z.strictObject({
   },
 )
 
+const onSchemaDrift = z.enum(['fail', 'warn', 'continue'])
+
 /** The columns `meta_columns` may append (src/pipeline/meta.ts). */
 export const META_COLUMN_NAMES = ['exported_at', 'run_id', 'row_hash'] as const
 
@@ -348,6 +350,10 @@ const exportSchema = z.strictObject({
     ),
   quality: qualitySchema.optional()
     .describe('checks over the exported rows; a failing one marks the manifest failed and exits 6'),
+  on_schema_drift: onSchemaDrift.optional().describe(
+    'when the columns differ from the last committed run: fail (exit 6, nothing written), warn, or continue; ' +
+      'default: the top-level on_schema_drift, else fail on a removed, renamed or retyped column and warn on others',
+  ),
   meta_columns: z.array(z.enum(META_COLUMN_NAMES)).optional()
     .refine((names) => !names || new Set(names).size === names.length, 'names a column twice')
     .describe(
@@ -399,6 +405,9 @@ export const configSchema = z.strictObject({
     ),
     path: z.string().optional().describe('local: state directory, default .rivet/ next to the config file'),
   }).optional().describe('where cursors and checkpoints are kept'),
+  on_schema_drift: onSchemaDrift.optional().describe(
+    "default of every export's on_schema_drift (see there)",
+  ),
 }).superRefine((config, ctx) => {
   const source = config.source
   if (source.type !== 'sqlite') {
@@ -468,11 +477,17 @@ export const configSchema = z.strictObject({
     }
   })
 })
-  // Each export carries the destination it writes to, its own or the top-level one, so nothing
-  // below the config chooses between them again.
+  // Each export carries the destination it writes to and its drift policy, its own or the
+  // top-level one, so nothing below the config chooses between them again.
   .transform((config) => ({
     ...config,
-    exports: config.exports.map((exp) => ({ ...exp, destination: (exp.destination ?? config.destination)! })),
+    exports: config.exports.map((exp) => ({
+      ...exp,
+      destination: (exp.destination ?? config.destination)!,
+      ...(exp.on_schema_drift ?? config.on_schema_drift
+        ? { on_schema_drift: exp.on_schema_drift ?? config.on_schema_drift }
+        : {}),
+    })),
   }))
 
 /** A validated config file. */

@@ -14,6 +14,7 @@ import { parquetFormat } from '../formats/parquet.ts'
 import type { Source } from '../sources/source.ts'
 import { type Column, type DescribedColumn, type OutputType, parseTypeName } from '../types/output.ts'
 import { rangeColumn } from './bounds.ts'
+import type { DriftPolicy } from './drift.ts'
 import { type MetaColumnName, metaColumns } from './meta.ts'
 import { type PartitionSpec, partitionSpec } from './partitions.ts'
 import { type QualityRules, qualityRules } from './quality.ts'
@@ -55,6 +56,8 @@ export interface ExportPlan {
   partitions: PartitionSpec | undefined
   /** `quality:` rules, measured as rows stream. */
   quality: QualityRules | undefined
+  /** `on_schema_drift`: what a change of the output columns since the last run does. */
+  onSchemaDrift: DriftPolicy
   /** `skip_empty`: a run with no rows writes no data file. */
   skipEmpty: boolean
   /** Where the export writes (its own destination or the top-level one). */
@@ -202,6 +205,7 @@ export async function planExport(
     compression,
     maxFileSize: exp.max_file_size,
     skipEmpty: exp.skip_empty ?? false,
+    onSchemaDrift: exp.on_schema_drift,
     destination: exp.destination,
   }
 }

@@ -12,6 +12,7 @@ import { authError } from '../errors.ts'
 import type { Logger } from '../log/logger.ts'
 import { formatBytes, showProgress } from '../log/progress.ts'
 import { type ColumnRange, narrowQuery, type Source } from '../sources/source.ts'
+import { checkDrift, compareSchemas, recordSchema } from './drift.ts'
 import { buildManifest, manifestPath, type QualityFailure } from './manifest.ts'
 import { chunkedMode } from './modes/chunked.ts'
 import { fullMode } from './modes/full.ts'
@@ -45,6 +46,8 @@ export interface RunOptions {
   resume: boolean
   /** `--reconcile`: count the rows the source has in the range read and compare. */
   reconcile: boolean
+  /** `--accept-drift`: a schema that differs from the last run's is the new baseline. */
+  acceptDrift?: boolean
   /** Opens another connection to the source, for parallel chunks. */
   openSource: () => Promise<Source>
 }
@@ -127,9 +130,17 @@ export async function runExport(
   const plan = await planExport(exp, source, loaded)
   // MODES pairs each name with its module, so the module takes the plan's settings.
   const mode = MODES[plan.mode.mode] as Mode
-  const state = mode.keepsState
-    ? await StateSession.open(openStateStore(loaded, exp, logger), plan.name)
-    : undefined
+  // Every mode keeps its output schema in the state; the modes that keep more get the session.
+  const session = await StateSession.open(openStateStore(loaded, exp, logger), plan.name)
+  checkDrift(
+    plan.name,
+    session.state.schema,
+    plan.output,
+    plan.onSchemaDrift,
+    options.acceptDrift ?? false,
+    logger,
+  )
+  const state = mode.keepsState ? session : undefined
   const resume = state && mode.resumable?.(state.state, options.resume, plan, logger)
   const startedAt = resume ? new Date(resume.started_at) : new Date()
   const runId = resume ? resume.run_id : newRunId(startedAt)
@@ -211,7 +222,12 @@ export async function runExport(
       if (read.commit) await state!.save({ ...state!.state, pending: undefined, checkpoint: undefined })
       throw qualityError(plan.name, runId, failures)
     }
-    if (read.commit) await state!.save(read.commit(state!.state))
+    const schema = recordSchema(plan.output, runId)
+    if (read.commit) await session.save({ ...read.commit(session.state), schema })
+    else if (compareSchemas(session.state.schema?.columns ?? [], schema.columns).length) {
+      // Only a changed schema is written: runs of a mode without state need not take turns.
+      await session.save({ ...session.state, schema })
+    }
     stopProgress()
     const duration = Date.now() - startedAt.getTime()
     logger.info(

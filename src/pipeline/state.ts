@@ -7,11 +7,15 @@
 import { z } from 'zod'
 import type { Destination } from '../destinations/destination.ts'
 import { destinationError, RivetError } from '../errors.ts'
+import { recordedSchemaSchema } from './drift.ts'
 import { partSchema } from './manifest.ts'
 import { RUN_ID_PATTERN } from './run-id.ts'
 
-/** Version of the state's shape; bumped on any incompatible change, with a migration. */
-export const STATE_VERSION = 1
+/**
+ * Version of the state's shape; bumped on any incompatible change, with a migration. 2 added
+ * `schema`: a rivet that knows only 1 then says to upgrade instead of refusing an unknown key.
+ */
+export const STATE_VERSION = 2
 
 const cursorSchema = z.strictObject({
   column: z.string(),
@@ -56,6 +60,9 @@ export const stateSchema = z.strictObject({
       "run's manifest exists, and is dropped if not",
   ),
   checkpoint: checkpointSchema.optional().describe('a chunked run in progress, for --resume'),
+  schema: recordedSchemaSchema.optional().describe(
+    'the output schema of the last committed run (or the accepted one): the next run compares against it',
+  ),
 }).describe('rivet export state')
 
 /** The state of one export. */
@@ -65,8 +72,11 @@ export type CursorState = z.infer<typeof cursorSchema>
 /** A chunked run's checkpoint. */
 export type Checkpoint = z.infer<typeof checkpointSchema>
 
-/** Migrations from each older `state_version` to the next; none yet, as 1 is the first. */
-const MIGRATIONS: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {}
+/** Migrations from each older `state_version` to the next. */
+const MIGRATIONS: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {
+  // 2 only added the optional `schema`.
+  1: (old) => ({ ...old, state_version: 2 }),
+}
 
 /** Parses a state file, migrating older shapes; `where` names it in errors. */
 export function parseState(bytes: Uint8Array, where: string): ExportState {
