@@ -302,9 +302,10 @@ const exportSchema = z.strictObject({
   table: z.string().optional().describe('schema.table to export whole'),
   query: z.string().optional().describe('a SELECT to export'),
   query_file: z.string().optional().describe('file holding the SELECT, relative to the config file'),
-  mode: z.enum(['full', 'incremental', 'chunked', 'time_window']).default('full').describe(
+  mode: z.enum(['full', 'incremental', 'chunked', 'time_window', 'cdc']).default('full').describe(
     'full: every row; incremental: rows past the last cursor; chunked: ranges of chunk_column in parallel, ' +
-      'resumable; time_window: the last days_window days of time_column',
+      'resumable; time_window: the last days_window days of time_column; cdc: the changes to table from the ' +
+      "database's change log (PostgreSQL logical replication), after a first snapshot",
   ),
   cursor_column: z.string().min(1).optional().describe(
     'incremental: the column that grows with every change (updated_at, an id)',
@@ -318,6 +319,16 @@ const exportSchema = z.strictObject({
   ),
   time_column: z.string().min(1).optional().describe('time_window: a date or timestamp column'),
   days_window: z.number().int().positive().optional().describe('time_window: how many days back to export'),
+  slot: z.string().regex(/^[a-z0-9_]{1,63}$/, 'may contain only a-z, 0-9 and _, at most 63').optional()
+    .describe(
+      'cdc: the replication slot to create and read (default rivet_<name>, lowercased, - as _)',
+    ),
+  publication: z.string().min(1).optional().describe(
+    'cdc: the publication of table to create or use (default: the slot name)',
+  ),
+  max_slot_lag: size.optional().describe(
+    'cdc: warn at every run when the slot keeps more change log than this on the server (default 1GB)',
+  ),
   format: z.enum(['parquet', 'csv']).default('parquet').describe('output file format'),
   compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).optional()
     .describe('parquet: zstd (default) | snappy | gzip | none; csv: none (default) | gzip | zstd'),
@@ -369,11 +380,13 @@ const MODE_KEYS = {
   incremental: ['cursor_column'],
   chunked: ['chunk_column', 'chunk_size', 'parallel'],
   time_window: ['time_column', 'days_window'],
+  cdc: ['slot', 'publication', 'max_slot_lag'],
 } as const
 const REQUIRED_KEYS = {
   incremental: ['cursor_column'],
   chunked: ['chunk_column', 'chunk_size'],
   time_window: ['time_column', 'days_window'],
+  cdc: [],
 } as const
 
 function modeKeys(exp: z.infer<typeof exportSchema>, issue: (key: string, message: string) => void): void {
@@ -447,6 +460,13 @@ export const configSchema = z.strictObject({
       })
     }
     modeKeys(exp, (key, message) => ctx.addIssue({ code: 'custom', path: ['exports', i, key], message }))
+    if (exp.mode === 'cdc' && !exp.table) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exports', i],
+        message: 'mode: cdc captures the changes of a table: give table, not query or query_file',
+      })
+    }
     if (exp.format === 'csv' && exp.compression === 'snappy') {
       ctx.addIssue({
         code: 'custom',

@@ -14,6 +14,7 @@ import { parquetFormat } from '../formats/parquet.ts'
 import type { Source } from '../sources/source.ts'
 import { type Column, type DescribedColumn, type OutputType, parseTypeName } from '../types/output.ts'
 import { rangeColumn } from './bounds.ts'
+import { capturePlan, changeColumns } from './capture.ts'
 import type { DriftPolicy } from './drift.ts'
 import { type MetaColumnName, metaColumns } from './meta.ts'
 import { type PartitionSpec, partitionSpec } from './partitions.ts'
@@ -35,6 +36,7 @@ export type ModePlan =
   | { mode: 'incremental'; column: Column }
   | { mode: 'chunked'; column: Column; chunkSize: number; parallel: number }
   | { mode: 'time_window'; column: Column; days: number }
+  | ReturnType<typeof capturePlan>
 
 /** An export ready to run: everything a run needs, so nothing below the plan reads the config. */
 export interface ExportPlan {
@@ -151,6 +153,7 @@ export function checkColumnKeys(
 function modePlan(exp: ExportConfig, columns: Column[]): ModePlan {
   const mode = exp.mode
   if (mode === 'full') return { mode }
+  if (mode === 'cdc') return capturePlan(exp)
   const column = rangeColumn(mode, exp, exp.name, columns)!
   switch (mode) {
     case 'incremental':
@@ -170,7 +173,10 @@ export async function planExport(
 ): Promise<ExportPlan> {
   const query = await exportQuery(exp, source, loaded)
   const described = await source.describe(query)
-  const columns = planColumns(exp, described)
+  // A change row has the table's columns, then what the change was and where in the log.
+  const columns = exp.mode === 'cdc'
+    ? changeColumns(planColumns(exp, described))
+    : planColumns(exp, described)
   const keys = checkColumnKeys(exp, columns)
   const meta = metaColumns(exp.meta_columns ?? [])
   const clash = meta.find((m) => columns.some((c) => c.name === m.name))

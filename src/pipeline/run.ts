@@ -17,7 +17,8 @@ import { buildManifest, manifestPath, type QualityFailure } from './manifest.ts'
 import { chunkedMode } from './modes/chunked.ts'
 import { fullMode } from './modes/full.ts'
 import { incrementalMode } from './modes/incremental.ts'
-import type { Mode, ModeName } from './modes/mode.ts'
+import { cdcMode } from './modes/cdc.ts'
+import type { Mode, ModeName, ModeRead } from './modes/mode.ts'
 import { timeWindowMode } from './modes/time-window.ts'
 import { type ExportPlan, planExport } from './plan.ts'
 import { qualityError, QualityObserver } from './quality.ts'
@@ -113,6 +114,7 @@ const MODES: { [M in ModeName]: Mode<M> } = {
   incremental: incrementalMode,
   chunked: chunkedMode,
   time_window: timeWindowMode,
+  cdc: cdcMode,
 }
 
 /**
@@ -172,8 +174,9 @@ export async function runExport(
   const estimate = await source.estimateRows(plan.query).catch(() => undefined)
   const stopProgress = showProgress(plan.name, writer.totals, estimate)
   let manifestWritten = false
+  let read: ModeRead | undefined
   try {
-    const read = await mode.read({
+    read = await mode.read({
       plan,
       settings: plan.mode,
       source,
@@ -228,6 +231,7 @@ export async function runExport(
       // Only a changed schema is written: runs of a mode without state need not take turns.
       await session.save({ ...session.state, schema })
     }
+    await read.finish?.(true)
     stopProgress()
     const duration = Date.now() - startedAt.getTime()
     logger.info(
@@ -247,6 +251,7 @@ export async function runExport(
     }
   } catch (error) {
     stopProgress()
+    await read?.finish?.(false).catch(() => {})
     // Parts a written manifest lists stay: committed, or the evidence of a failed quality rule.
     // A chunked run keeps its committed chunks for --resume; any other run leaves nothing.
     if (!manifestWritten && !mode.keepsPartsOnFailure) {

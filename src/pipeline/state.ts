@@ -49,6 +49,15 @@ const pendingSchema = z.strictObject({
   cursor: cursorSchema,
 })
 
+const captureSchema = z.strictObject({
+  slot: z.string(),
+  position: z.string().regex(/^[0-9A-F]{16}$/).describe(
+    'every change up to here is in committed parts (an LSN as 16 hex digits, like _rivet_position); the ' +
+      'next run reads from here',
+  ),
+  run_id: z.string().regex(RUN_ID_PATTERN).describe('the run that committed it'),
+})
+
 /** The state of one export; docs/schemas/state.schema.json is generated from it. */
 export const stateSchema = z.strictObject({
   state_version: z.literal(STATE_VERSION),
@@ -60,6 +69,7 @@ export const stateSchema = z.strictObject({
       "run's manifest exists, and is dropped if not",
   ),
   checkpoint: checkpointSchema.optional().describe('a chunked run in progress, for --resume'),
+  capture: captureSchema.optional().describe('where a cdc export has read its slot to'),
   schema: recordedSchemaSchema.optional().describe(
     'the output schema of the last committed run (or the accepted one): the next run compares against it',
   ),
@@ -71,6 +81,8 @@ export type ExportState = z.infer<typeof stateSchema>
 export type CursorState = z.infer<typeof cursorSchema>
 /** A chunked run's checkpoint. */
 export type Checkpoint = z.infer<typeof checkpointSchema>
+/** How far a cdc export has read its slot. */
+export type CaptureState = z.infer<typeof captureSchema>
 
 /** Migrations from each older `state_version` to the next. */
 const MIGRATIONS: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {

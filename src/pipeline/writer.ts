@@ -55,10 +55,11 @@ export class RunWriter {
 
   /**
    * Reads one slice of the query (all of it without a range) into parts of its own; on failure
-   * those parts are removed and the error rethrown.
+   * those parts are removed and the error rethrown. A stream of batches instead of a source is
+   * written as it is (a change feed): the range does not apply to it.
    */
   async slice(
-    source: Source,
+    source: Source | ReadableStream<ColumnBatch>,
     range: ColumnRange | undefined,
     signal: AbortSignal,
     filter?: TransformStream<ColumnBatch, ColumnBatch>,
@@ -72,7 +73,9 @@ export class RunWriter {
     const csv = this.plan.formatName === 'csv' && !filter && !this.plan.partitions &&
       !this.plan.meta.length &&
       !this.observers.some((o) => o.readsValues)
-    const rows = source.read({ query: this.plan.query, columns: this.plan.columns, range, csv }, BATCH_LIMITS)
+    const rows = source instanceof ReadableStream
+      ? source
+      : source.read({ query: this.plan.query, columns: this.plan.columns, range, csv }, BATCH_LIMITS)
     try {
       await (filter ? rows.pipeThrough(filter) : rows).pipeTo(
         new WritableStream({

@@ -79,8 +79,95 @@ export interface Source {
    * every value as text, or null.
    */
   queryText(sql: string, params: string[]): Promise<(string | null)[][]>
+  /** Change data capture from the engine's own change log, where rivet has it. */
+  readonly capture?: ChangeCapture
   /** Closes connections. Safe to call more than once. */
   close(): Promise<void>
+}
+
+/**
+ * The columns a change row carries after the table's own: what happened (`r` snapshot, `c`
+ * insert, `u` update, `d` delete, `t` truncate), the position of its transaction in the change
+ * log (text that sorts in commit order), the commit time, the order within the transaction, and
+ * the columns whose value the server did not send (an unchanged TOASTed value without the old
+ * row to take it from), comma-separated, else NULL.
+ */
+export const CHANGE_COLUMNS: readonly Column[] = [
+  { name: '_rivet_op', sourceType: 'rivet', type: { kind: 'string' }, nullable: false },
+  { name: '_rivet_position', sourceType: 'rivet', type: { kind: 'string' }, nullable: false },
+  { name: '_rivet_commit_ts', sourceType: 'rivet', type: { kind: 'timestamp', utc: true }, nullable: true },
+  { name: '_rivet_seq', sourceType: 'rivet', type: { kind: 'int', bits: 64, signed: true }, nullable: false },
+  { name: '_rivet_unchanged', sourceType: 'rivet', type: { kind: 'string' }, nullable: true },
+]
+
+/** What a capture reads: one table, through a named slot and publication (or their equivalents). */
+export interface CaptureTarget {
+  /** `schema.table`. */
+  table: string
+  slot: string
+  publication: string
+}
+
+/** Whether the server can capture changes, and the state of an export's slot. */
+export interface CaptureStatus {
+  /** The server setting that decides it, as `name = value`. */
+  setting: string
+  /** Undefined when the server is ready; else the exact change to make. */
+  fix: string | undefined
+  /** The export's slot, when it exists. */
+  slot:
+    | {
+      /** A process is reading it now. */
+      active: boolean
+      /** Change log the server keeps for it, in bytes (a forgotten slot fills the disk). */
+      retainedBytes: number
+      /** Change log written since its last confirmed position, in bytes. */
+      lagBytes: number
+      /** Its last confirmed position. */
+      confirmed: string | null
+    }
+    | undefined
+}
+
+/** A bounded read of changes, opened by {@link ChangeCapture.open}. */
+export interface ChangeFeed {
+  /** Whether this read begins with a snapshot of the table (`_rivet_op = r` rows). */
+  readonly snapshot: boolean
+  /**
+   * The rows (the table's columns, then `_rivet_op`, `_rivet_position`, `_rivet_commit_ts`,
+   * `_rivet_seq`, `_rivet_unchanged`) of the snapshot and then of every transaction committed
+   * up to the server's position when the feed was opened; a batch ends only between
+   * transactions, so a part never splits one.
+   */
+  readonly batches: ReadableStream<ColumnBatch>
+  /** The position every change read so far is at or before: what the export commits. */
+  position(): string
+  /**
+   * Tells the server that everything up to {@link position} is kept: it may discard that change
+   * log. Only after the manifest and state that hold those changes are written.
+   */
+  confirm(): Promise<void>
+  /** Ends the read; changes not confirmed are read again by the next one. */
+  close(): Promise<void>
+}
+
+/** An engine's change data capture. */
+export interface ChangeCapture {
+  /** The server's configuration and the slot's state; creates and changes nothing. */
+  status(target: CaptureTarget): Promise<CaptureStatus>
+  /**
+   * Checks the server, the privileges and the table, creates the publication and slot when they
+   * do not exist yet, and opens a read from `from` (a position a previous run committed;
+   * undefined: a first run, which starts with a snapshot consistent with the slot).
+   */
+  open(
+    target: CaptureTarget,
+    columns: Column[],
+    from: string | undefined,
+    limits: BatchLimits,
+  ): Promise<ChangeFeed>
+  /** Removes the slot and the publication; says which of them existed. */
+  drop(target: CaptureTarget): Promise<{ slot: boolean; publication: boolean }>
 }
 
 /** Quotes one identifier for SQL with the engine's identifier quote. */

@@ -47,6 +47,11 @@ export interface ModeRead {
   alreadyExported: number
   /** The state once the manifest is written; undefined when the run leaves the state alone. */
   commit: ((state: ExportState) => ExportState) | undefined
+  /**
+   * Called once the run has saved its state (`committed`) or failed: a change feed tells the
+   * server how far it may discard its log only then, and closes.
+   */
+  finish?: (committed: boolean) => Promise<void>
 }
 
 /** A way of running an export. */

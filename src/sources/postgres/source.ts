@@ -8,7 +8,7 @@
  * intervals so the text is unambiguous.
  */
 import postgres from 'postgres'
-import type { DescribedColumn, OutputType } from '../../types/output.ts'
+import type { Column, DescribedColumn, OutputType } from '../../types/output.ts'
 import type { DriverValue } from '../../types/convert.ts'
 import type { ColumnBatch } from '../../types/values.ts'
 import { BatchBuilder, batchStream, columnConverter, type Prepare } from '../batch.ts'
@@ -24,6 +24,7 @@ import {
 } from '../source.ts'
 import { parsePgArray } from './array.ts'
 import { binaryDecoder, int64Decoder, textFieldDecoder } from './binary.ts'
+import { PgCapture } from './cdc.ts'
 import { binaryCopyPlan, copyBatches, type CopyPlan, copyStatement, pgLiteral, textColumns } from './copy.ts'
 import { csvFieldPlans, CsvRecordReader } from './copy-csv.ts'
 import { CopyTap } from './copy-tap.ts'
@@ -134,6 +135,9 @@ export class PostgresSource implements Source {
   /** Reads COPY data below the driver; only on plain TCP, where rivet sees the protocol's bytes. */
   private readonly tap: CopyTap | undefined
 
+  /** Logical replication of the source's tables (cdc.ts). */
+  readonly capture: PgCapture
+
   constructor(private readonly conn: ServerConnection) {
     this.target = conn.target
     const options = driverOptions(conn)
@@ -144,6 +148,7 @@ export class PostgresSource implements Source {
       this.tap = tap
     }
     this.sql = postgres(options) as unknown as postgres.Sql<Record<string, never>>
+    this.capture = new PgCapture(this, driverOptions(conn))
   }
 
   async listTables(): Promise<string[]> {
@@ -337,6 +342,18 @@ export class PostgresSource implements Source {
       },
     }
     return batchStream(rows, builder, limits)
+  }
+
+  /**
+   * The preparation of each column's text as the server writes it (logical replication sends
+   * every value so): the cursor's, plus bytea, which postgres.js would have decoded itself.
+   */
+  textPrepares(query: string, columns: Column[]): (Prepare | undefined)[] {
+    const infos = this.infos.get(query) ?? []
+    return this.prepares({ query, columns }).map((prepare, i) =>
+      prepare ??
+        (infos[i]?.oid === PG_OID.bytea ? (v) => typeof v === 'string' ? hexToBytes(v) : v : undefined)
+    )
   }
 
   private prepares(request: ReadRequest): (Prepare | undefined)[] {

@@ -1,0 +1,359 @@
+/**
+ * `mode: cdc` on the real PostgreSQL (wal_level = logical, set by scripts/services.sh), through
+ * the CLI: a first run's snapshot, then inserts, updates (a TOASTed value left unchanged, a key
+ * changed), deletes, truncates and multi-statement transactions; replaying the committed parts in
+ * (`_rivet_position`, `_rivet_seq`) order gives the table value by value; the slot advances only
+ * after a commit; kill -9 mid-run loses nothing; two runs at once; `rivet cdc drop`; the
+ * one-line errors of a table without a key, a user without REPLICATION and a slot in use.
+ * Every slot a test creates is dropped at the end: a leftover slot keeps WAL on the shared server.
+ */
+import { afterAll, describe, expect, test } from 'bun:test'
+import { spawn } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import postgres from 'postgres'
+import { type Manifest, manifestSchema } from '../../src/pipeline/manifest.ts'
+import { expectRunError, rivet, ROOT } from '../helpers/cli.ts'
+import { listFiles, tempDir, writeConfig } from '../helpers/files.ts'
+import { duck } from '../helpers/parquet.ts'
+import { PG_URL, pgExec } from '../helpers/pg.ts'
+
+const SLOTS = ['rivet_cdc_main', 'rivet_cdc_full', 'rivet_cdc_kill', 'rivet_cdc_race', 'rivet_cdc_busy']
+
+async function pgRows(sql: string): Promise<Record<string, unknown>[]> {
+  const client = postgres(PG_URL, { max: 1, onnotice: () => {} })
+  try {
+    return [...await client.unsafe(sql)]
+  } finally {
+    await client.end()
+  }
+}
+
+async function dropSlots(): Promise<void> {
+  await pgExec(`
+    select pg_drop_replication_slot(slot_name) from pg_replication_slots
+     where slot_name in (${SLOTS.map((s) => `'${s}'`).join(', ')}) and not active;
+    ${SLOTS.map((s) => `drop publication if exists ${s};`).join('\n')}
+  `)
+}
+
+afterAll(dropSlots)
+
+function manifests(exportDir: string): Manifest[] {
+  const runs = join(exportDir, '_rivet', 'runs')
+  if (!existsSync(runs)) return []
+  return readdirSync(runs).filter((name) => name.endsWith('.json')).sort().map((name) =>
+    manifestSchema.parse(JSON.parse(readFileSync(join(runs, name), 'utf8')))
+  )
+}
+
+/** The rows of every committed part, in replay order. */
+async function changes(exportDir: string, select = '*'): Promise<Record<string, unknown>[]> {
+  const files = manifests(exportDir).flatMap((m) => m.parts.map((p) => `'${join(exportDir, p.path)}'`))
+  if (!files.length) return []
+  return await duck(
+    `select ${select} from read_parquet([${files.join(', ')}]) order by _rivet_position, _rivet_seq`,
+  )
+}
+
+/** The table a replay of change rows leaves, keyed by id; unsent columns keep their old value. */
+function replay(rows: Record<string, unknown>[], columns: string[]): Map<string, Record<string, unknown>> {
+  const table = new Map<string, Record<string, unknown>>()
+  for (const row of rows) {
+    const op = row._rivet_op
+    if (op === 't') {
+      table.clear()
+      continue
+    }
+    const id = String(row.id)
+    if (op === 'd') {
+      table.delete(id)
+      continue
+    }
+    const unchanged = row._rivet_unchanged ? String(row._rivet_unchanged).split(',') : []
+    const before = table.get(id)
+    table.set(id, Object.fromEntries(columns.map((c) => [c, unchanged.includes(c) ? before![c] : row[c]])))
+  }
+  return table
+}
+
+function config(dir: string, exports: string): string {
+  return writeConfig(
+    dir,
+    `source: { type: postgres, url: "${PG_URL}" }\ndestination: { type: local, path: ${
+      join(dir, 'out')
+    } }\nexports:\n${exports}`,
+  )
+}
+
+async function confirmedFlush(slot: string): Promise<string | undefined> {
+  const [row] = await pgRows(
+    `select confirmed_flush_lsn::text as lsn from pg_replication_slots where slot_name = '${slot}'`,
+  )
+  return row?.lsn as string | undefined
+}
+
+/** `_rivet_position` (16 hex digits) as PostgreSQL writes an LSN. */
+function lsnText(position: string): string {
+  return `${parseInt(position.slice(0, 8), 16).toString(16).toUpperCase()}/${
+    parseInt(position.slice(8), 16).toString(16).toUpperCase()
+  }`
+}
+
+const COLUMNS = ['id', 'note', 'big', 'amount', 'ts', 'data']
+
+describe('cdc', () => {
+  test('snapshot, then every kind of change; the committed parts replay to the table, value by value', async () => {
+    await pgExec(`
+      drop table if exists rivet_cdc;
+      create table rivet_cdc (id int primary key, note text, big text, amount numeric(12,2),
+                              ts timestamptz, data bytea);
+      -- 12.8 KB of hex that pglz cannot shrink below the TOAST threshold: stored out of line.
+      insert into rivet_cdc select i, 'n' || i, case when i = 1 then (select string_agg(md5(g::text), '')
+        from generate_series(1, 400) g) end, i * 1.25, '2026-01-02 03:04:05.123456+00', '\\x00ff'
+        from generate_series(1, 5) i;
+    `)
+    const dir = tempDir()
+    const file = config(
+      dir,
+      '  - name: cdc-main\n    table: public.rivet_cdc\n    mode: cdc\n' +
+        '  - name: copy\n    table: public.rivet_cdc\n',
+    )
+    const out = join(dir, 'out', 'cdc-main')
+    const first = await rivet(['run', '-c', file, '-e', 'cdc-main', '--json'])
+    expect(first.code).toBe(0)
+    const snapshot = await changes(out)
+    expect(snapshot.map((r) => r._rivet_op)).toEqual(['r', 'r', 'r', 'r', 'r'])
+    expect(snapshot.map((r) => Number(r._rivet_seq))).toEqual([0, 1, 2, 3, 4])
+    const state = JSON.parse(readFileSync(join(dir, '.rivet', 'cdc-main.json'), 'utf8'))
+    expect(state.capture).toMatchObject({ slot: 'rivet_cdc_main', position: snapshot[0]._rivet_position })
+    // The slot was created at the snapshot's position: nothing to confirm yet.
+    expect(await confirmedFlush('rivet_cdc_main')).toBe(lsnText(String(snapshot[0]._rivet_position)))
+
+    await pgExec(`
+      begin;
+      insert into rivet_cdc values (6, 'six', null, 6.5, null, null);
+      update rivet_cdc set note = 'one' where id = 1;
+      delete from rivet_cdc where id = 2;
+      commit;
+      update rivet_cdc set id = 30 where id = 3;
+      update rivet_cdc set amount = 0.01, ts = '2026-12-31 23:59:59.999999+00' where id = 4;
+    `)
+    const second = await rivet(['run', '-c', file, '-e', 'cdc-main'])
+    expect(second.code).toBe(0)
+    const all = await changes(out)
+    const streamed = all.slice(5)
+    expect(streamed.map((r) => `${r._rivet_op}${r.id}`)).toEqual(['c6', 'u1', 'd2', 'd3', 'c30', 'u4'])
+    // One transaction, one position, seq in statement order; positions grow with the commits.
+    expect(streamed.slice(0, 3).map((r) => r._rivet_position)).toEqual(
+      Array(3).fill(streamed[0]._rivet_position),
+    )
+    expect(streamed.slice(0, 3).map((r) => Number(r._rivet_seq))).toEqual([0, 1, 2])
+    expect(String(streamed[3]._rivet_position) > String(streamed[0]._rivet_position)).toBe(true)
+    expect(String(streamed[0]._rivet_position) > String(snapshot[0]._rivet_position)).toBe(true)
+    // The TOASTed value the update left alone was not sent: marked, never NULL in disguise.
+    expect(streamed[1]).toMatchObject({ note: 'one', big: null, _rivet_unchanged: 'big' })
+    // A delete under the default replica identity carries the key only.
+    expect(streamed[2]).toMatchObject({ id: 2, note: null, _rivet_unchanged: null })
+    const commitTs = new Date(String(streamed[0]._rivet_commit_ts)).getTime()
+    expect(Math.abs(commitTs - Date.now())).toBeLessThan(60_000)
+    const [{ lsn }] = await pgRows(`select confirmed_flush_lsn::text as lsn from pg_replication_slots
+      where slot_name = 'rivet_cdc_main'`)
+    const saved = JSON.parse(readFileSync(join(dir, '.rivet', 'cdc-main.json'), 'utf8')).capture.position
+    expect(lsn).toBe(lsnText(saved))
+
+    await pgExec(`
+      begin; truncate rivet_cdc; insert into rivet_cdc values (7, 'seven', null, 7, null, '\\x01'); commit;
+      insert into rivet_cdc select i, 'n' || i, repeat('x', i), i, now(), null from generate_series(8, 9) i;
+    `)
+    expect((await rivet(['run', '-c', file, '-e', 'cdc-main'])).code).toBe(0)
+    const after = (await changes(out)).slice(all.length)
+    expect(after.map((r) => `${r._rivet_op}${r.id ?? ''}`)).toEqual(['t', 'c7', 'c8', 'c9'])
+
+    // A run with nothing new writes no change.
+    expect((await rivet(['run', '-c', file, '-e', 'cdc-main'])).code).toBe(0)
+    expect(manifests(out).at(-1)!.rows).toBe(0)
+
+    // Replay against a full export of the table: the same values of the same types.
+    expect((await rivet(['run', '-c', file, '-e', 'copy'])).code).toBe(0)
+    const copyFile = join(dir, 'out', 'copy', manifests(join(dir, 'out', 'copy'))[0].parts[0].path)
+    const expected = await duck(`select ${COLUMNS.join(', ')} from read_parquet('${copyFile}') order by id`)
+    const replayed = [...replay(await changes(out), COLUMNS).values()].sort((a, b) =>
+      Number(a.id) - Number(b.id)
+    )
+    expect(replayed).toEqual(expected)
+    const types = await duck(
+      `select column_name, column_type from (describe select * from read_parquet('${
+        join(out, manifests(out)[0].parts[0].path)
+      }'))`,
+    )
+    const copyTypes = await duck(
+      `select column_name, column_type from (describe select * from read_parquet('${copyFile}'))`,
+    )
+    expect(types.slice(0, COLUMNS.length)).toEqual(copyTypes)
+    expect(types.slice(COLUMNS.length).map((t) => `${t.column_name} ${t.column_type}`)).toEqual([
+      '_rivet_op VARCHAR',
+      '_rivet_position VARCHAR',
+      '_rivet_commit_ts TIMESTAMP WITH TIME ZONE',
+      '_rivet_seq BIGINT',
+      '_rivet_unchanged VARCHAR',
+    ])
+
+    // rivet cdc drop removes the slot and the publication, and says so.
+    const drop = await rivet(['cdc', 'drop', '-c', file, '-e', 'cdc-main'])
+    expect(drop.code).toBe(0)
+    expect(drop.stdout).toContain('slot rivet_cdc_main removed')
+    expect(await confirmedFlush('rivet_cdc_main')).toBeUndefined()
+    expect(await pgRows(`select 1 from pg_publication where pubname = 'rivet_cdc_main'`)).toHaveLength(0)
+  })
+
+  test('REPLICA IDENTITY FULL: an unchanged TOASTed value comes from the old row', async () => {
+    await pgExec(`
+      drop table if exists rivet_cdc_full;
+      create table rivet_cdc_full (id int primary key, note text, big text);
+      alter table rivet_cdc_full replica identity full;
+      insert into rivet_cdc_full select 1, 'a', string_agg(md5(g::text), '') from generate_series(1, 400) g;
+    `)
+    const dir = tempDir()
+    const file = config(dir, '  - name: cdc-full\n    table: rivet_cdc_full\n    mode: cdc\n')
+    expect((await rivet(['run', '-c', file])).code).toBe(0)
+    await pgExec(`update rivet_cdc_full set note = 'b'; delete from rivet_cdc_full`)
+    expect((await rivet(['run', '-c', file])).code).toBe(0)
+    const rows = await changes(
+      join(dir, 'out', 'cdc-full'),
+      '_rivet_op, note, length(big)::int as big, _rivet_unchanged',
+    )
+    expect(rows).toEqual([
+      { _rivet_op: 'r', note: 'a', big: 12800, _rivet_unchanged: null },
+      { _rivet_op: 'u', note: 'b', big: 12800, _rivet_unchanged: null },
+      { _rivet_op: 'd', note: 'b', big: 12800, _rivet_unchanged: null },
+    ])
+  })
+
+  test(
+    'kill -9 mid-run, then a run: every change is in committed parts, repeats only by (position, seq)',
+    async () => {
+      await pgExec(`
+      drop table if exists rivet_cdc_kill;
+      create table rivet_cdc_kill (id int primary key, payload text);
+    `)
+      const dir = tempDir()
+      const file = config(dir, '  - name: cdc-kill\n    table: rivet_cdc_kill\n    mode: cdc\n')
+      expect((await rivet(['run', '-c', file])).code).toBe(0)
+      await pgExec(`
+      insert into rivet_cdc_kill select i, repeat(md5(i::text), 8) from generate_series(1, 100000) i;
+      update rivet_cdc_kill set payload = 'u' where id % 1000 = 0;
+    `)
+      const child = spawn(process.execPath, [join(ROOT, 'mod.ts'), 'run', '-c', file], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
+      const exited = new Promise((resolve) => child.on('close', resolve))
+      await new Promise<void>((resolve) => {
+        child.stderr.on('data', (d: Buffer) => {
+          if (d.toString().includes('reading changes')) setTimeout(resolve, 150)
+        })
+      })
+      child.kill('SIGKILL')
+      expect(await exited).toBe(null)
+      const out = join(dir, 'out', 'cdc-kill')
+      expect(manifests(out)).toHaveLength(1)
+      // The slot kept everything: the next run reads it all.
+      const rerun = await rivet(['run', '-c', file])
+      expect(rerun.code).toBe(0)
+      const rows = await changes(out, '_rivet_op as op, id, payload, _rivet_position as p, _rivet_seq as s')
+      expect(rows.filter((r) => r.op === 'c')).toHaveLength(100000)
+      expect(rows.filter((r) => r.op === 'u').map((r) => Number(r.id))).toEqual(
+        Array.from({ length: 100 }, (_, i) => (i + 1) * 1000),
+      )
+      expect(new Set(rows.map((r) => `${r.p}/${r.s}`)).size).toBe(rows.length)
+    },
+    60_000,
+  )
+
+  test('two runs at once: one reads the slot, the other exits 5 STATE_CONFLICT', async () => {
+    await pgExec(`
+      drop table if exists rivet_cdc_race;
+      create table rivet_cdc_race (id int primary key, payload text);
+    `)
+    const dir = tempDir()
+    const file = config(dir, '  - name: cdc-race\n    table: rivet_cdc_race\n    mode: cdc\n')
+    expect((await rivet(['run', '-c', file])).code).toBe(0)
+    await pgExec(`insert into rivet_cdc_race select i, repeat('x', 200) from generate_series(1, 50000) i`)
+    const results = await Promise.all([
+      rivet(['run', '-c', file, '--json']),
+      rivet(['run', '-c', file, '--json']),
+    ])
+    const codes = results.map((r) => r.code).sort()
+    expect(codes).toEqual([0, 5])
+    expectRunError(results.find((r) => r.code === 5)!, {
+      exit: 5,
+      code: 'STATE_CONFLICT',
+      message: /another run|another rivet run/,
+    })
+    const rows = await changes(join(dir, 'out', 'cdc-race'), 'id')
+    expect(rows).toHaveLength(50000)
+  }, 60_000)
+
+  test('bad input: a table without a key, no REPLICATION, a slot in use: one line, exit code, nothing written', async () => {
+    await pgExec(`
+      drop table if exists rivet_cdc_nokey;
+      create table rivet_cdc_nokey (a int, b text);
+      drop table if exists rivet_cdc_busy;
+      create table rivet_cdc_busy (id int primary key);
+      do $$ begin
+        if not exists (select from pg_roles where rolname = 'rivet_norepl') then
+          create role rivet_norepl login;
+        end if;
+      end $$;
+      grant select on rivet_cdc_busy to rivet_norepl;
+    `)
+    const dir = tempDir()
+    const nokey = config(dir, '  - name: nokey\n    table: rivet_cdc_nokey\n    mode: cdc\n')
+    expectRunError(await rivet(['run', '-c', nokey, '--json']), {
+      exit: 3,
+      code: 'CDC_NO_IDENTITY',
+      message: /no primary key.*REPLICA IDENTITY FULL/,
+    })
+    expect(await pgRows(`select 1 from pg_publication where pubname = 'rivet_nokey'`)).toHaveLength(0)
+
+    const norepl = writeConfig(
+      dir,
+      `source: { type: postgres, url: "${PG_URL.replace('postgres@', 'rivet_norepl@')}" }\n` +
+        `destination: { type: local, path: ${join(dir, 'out')} }\n` +
+        'exports:\n  - name: norepl\n    table: rivet_cdc_busy\n    mode: cdc\n',
+      'norepl.yaml',
+    )
+    expectRunError(await rivet(['run', '-c', norepl, '--json']), {
+      exit: 4,
+      code: 'PERMISSION_DENIED',
+      message: /role rivet_norepl may not read a replication slot; run ALTER ROLE rivet_norepl REPLICATION/,
+    })
+
+    // Another consumer holds the slot.
+    await pgExec(`select pg_create_logical_replication_slot('rivet_cdc_busy', 'pgoutput')`)
+    const other = postgres(PG_URL, {
+      max: 1,
+      onnotice: () => {},
+      fetch_types: false,
+      connection: { replication: 'database', application_name: 'someone-else' } as Record<string, string>,
+    })
+    try {
+      const stream = await other.unsafe(
+        `START_REPLICATION SLOT rivet_cdc_busy LOGICAL 0/0 (proto_version '1', publication_names 'rivet_cdc_busy')`,
+      ).writable()
+      const busy = config(
+        dir,
+        '  - name: busy\n    table: rivet_cdc_busy\n    mode: cdc\n    slot: rivet_cdc_busy\n',
+      )
+      expectRunError(await rivet(['run', '-c', busy, '--json']), {
+        exit: 3,
+        code: 'CDC_SLOT_IN_USE',
+        message: /slot rivet_cdc_busy .* in use by PID \d+ \(someone-else\)/,
+      })
+      stream.end()
+    } finally {
+      await other.end({ timeout: 1 })
+    }
+    expect(listFiles(join(dir, 'out'))).toEqual([])
+  })
+})
