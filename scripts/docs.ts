@@ -60,6 +60,7 @@ const FLAG_HELP: Record<string, string> = {
   'accept-drift': "take the columns as they are now as the new baseline when they differ from the last run's",
   offline: 'check the config file alone (keys, types, files, variables); contacts nothing',
   'run-id': 'validate this run instead of the latest committed one',
+  limit: 'history: list at most this many runs per export, newest first (default 20)',
   'older-than': 'only garbage last written longer ago than this: 900s, 45m, 24h (default) or 7d',
   delete: 'remove the orphaned parts and abort the incomplete uploads listed, instead of only listing them',
   source: 'connection URL of the database to read the schema from (no password inside)',

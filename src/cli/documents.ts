@@ -115,6 +115,30 @@ export const stateDocumentSchema = z.strictObject({
 })
 
 /** `rivet validate --json`. */
+/** `rivet history --json`. */
+export const historyDocumentSchema = z.strictObject({
+  rivet_version: z.string(),
+  exports: z.array(z.strictObject({
+    name: z.string(),
+    location: z.string().describe("where the export's manifests were looked for"),
+    runs: z.array(z.strictObject({
+      run_id: z.string(),
+      status: z.enum(['succeeded', 'failed']).describe(
+        'failed: a quality rule or --reconcile failed (exit 6)',
+      ),
+      mode: z.string(),
+      started_at: z.iso.datetime(),
+      finished_at: z.iso.datetime(),
+      duration_s: z.number().describe('finished_at - started_at, in seconds'),
+      rows: z.number().int(),
+      bytes: z.number().int(),
+      parts: z.number().int(),
+      failures: z.array(z.string()).describe("each failed rule's message; empty for a committed run"),
+    })).describe('the runs that wrote a manifest, newest first (at most --limit)'),
+    unreadable: z.array(z.string()).describe('manifests that could not be read, one line each'),
+  })),
+}).describe('rivet history --json')
+
 export const validateDocumentSchema = z.strictObject({
   rivet_version: z.string(),
   status: z.enum(['succeeded', 'failed']).describe('failed when any export has a problem (exit 6)'),
@@ -194,6 +218,8 @@ export type InitDocument = z.infer<typeof initDocumentSchema>
 export type CheckDocument = z.infer<typeof checkDocumentSchema>
 /** Type of `rivet state --json`. */
 export type StateDocument = z.infer<typeof stateDocumentSchema>
+/** Type of `rivet history --json`. */
+export type HistoryDocument = z.infer<typeof historyDocumentSchema>
 /** Type of `rivet validate --json`. */
 export type ValidateDocument = z.infer<typeof validateDocumentSchema>
 /** Type of `rivet gc --json`. */

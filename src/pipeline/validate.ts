@@ -76,7 +76,7 @@ function differences(part: Manifest['parts'][number], found: PartFound): string[
 }
 
 /** Reads the manifest of `runId`; a string says why it cannot be used. */
-async function readManifest(destination: Destination, runId: string): Promise<Manifest | string> {
+export async function readManifest(destination: Destination, runId: string): Promise<Manifest | string> {
   const path = manifestPath(runId)
   const stream = await destination.read(path)
   if (!stream) return `manifest ${path} disappeared while validating`

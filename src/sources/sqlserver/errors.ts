@@ -53,7 +53,9 @@ export function sqlServerError(error: unknown, target: string): RivetError {
       error,
     )
   }
-  if (e?.code === 'EENCRYPT') return tlsError(message, target, error)
+  // A refused certificate comes as a socket error "Failed to connect ... - self signed certificate".
+  const tls = typeof e?.number !== 'number' && /certificate|self[- ]signed|ssl|tls/i.test(message)
+  if (e?.code === 'EENCRYPT' || (!network && tls)) return tlsError(message, target, error)
   if (network || e?.code === 'ETIMEOUT' || (e?.code === 'ESOCKET' && /^Failed to connect/.test(message))) {
     return sourceError(
       `cannot connect to SQL Server at ${target}: ${
@@ -73,6 +75,41 @@ export function sqlServerError(error: unknown, target: string): RivetError {
   if (typeof e?.number === 'number') {
     return sourceError(`SQL Server at ${target}: ${message} (error ${e.number})`, 'SOURCE_QUERY', error)
   }
-  if (/certificate|self[- ]signed|ssl|tls/i.test(message)) return tlsError(message, target, error)
   return sourceError(`SQL Server at ${target}: ${message}`, 'SOURCE_FAILED', error)
+}
+
+/** An error the server sent during the login (tedious reports only the last one of them). */
+export interface LoginMessage {
+  number: number
+  message: string
+}
+
+/**
+ * Classifies a failed login by the first error the server sent during it, which says why; the
+ * last one, which tedious reports, is often only "Login failed". 911: the database does not
+ * exist (Babelfish); 4060: SQL Server cannot open it, which it says alike whether it is missing
+ * or the login may not enter it.
+ */
+export function sqlServerLoginError(
+  error: unknown,
+  first: LoginMessage | undefined,
+  target: string,
+): RivetError {
+  if (first?.number === 911) {
+    const message = redact(first.message).replace(/\.\s*$/, '')
+    return sourceError(
+      `SQL Server at ${target}: ${message} (error 911); check source.database`,
+      'SOURCE_NO_DATABASE',
+      error,
+    )
+  }
+  if (first?.number === 4060) {
+    const message = redact(first.message).replace(/\.\s*$/, '')
+    return authError(
+      `SQL Server at ${target} rejected the login: ${message}; check source.database and that the login may open it`,
+      'AUTH_FAILED',
+      error,
+    )
+  }
+  return sqlServerError(error, target)
 }

@@ -21,7 +21,7 @@ import {
   type Source,
   type SqlDialect,
 } from '../source.ts'
-import { sqlServerError } from './errors.ts'
+import { type LoginMessage, sqlServerError, sqlServerLoginError } from './errors.ts'
 import { RowQueue } from './rows.ts'
 import { describeSqlServerColumn, exactQuery, type SqlServerColumnInfo, wrapHint } from './types.ts'
 
@@ -134,9 +134,15 @@ export class SqlServerSource implements Source {
       const connection = new Connection(driverConfig(this.conn))
       // Errors of an idle connection; the next request fails with its own.
       connection.on('error', () => {})
+      const loginMessages: LoginMessage[] = []
+      const onLoginMessage = (m: LoginMessage) => loginMessages.push(m)
+      connection.on('errorMessage', onLoginMessage)
       await new Promise<void>((resolve, reject) => {
-        connection.connect((error) => error ? reject(sqlServerError(error, this.target)) : resolve())
+        connection.connect((error) =>
+          error ? reject(sqlServerLoginError(error, loginMessages[0], this.target)) : resolve()
+        )
       })
+      connection.off('errorMessage', onLoginMessage)
       return connection
     })()
     return this.connection
