@@ -9,8 +9,9 @@
  * it first with `npx bun scripts/build.ts`), `bun` (`bun mod.ts`), `deno` (`deno run mod.ts`) or
  * `baseline` (the binary at --baseline, e.g. one built from an older commit); format `zstd`,
  * `snappy` (Parquet) or `csv`; destination `local` (default) or `minio` (127.0.0.1:9000, from
- * scripts/services.sh). The reference is `psql \copy (select ...) to /dev/null csv` or
- * `mariadb --quick -e "select ..." > /dev/null`.
+ * scripts/services.sh). The reference is `psql \copy (select ...) to /dev/null csv`,
+ * `mariadb --quick -e "select ..." > /dev/null` or, for sqlserver (Babelfish from
+ * scripts/services.sh), FreeTDS's `freebcp "select ..." queryout /dev/null -c` (Debian freetds-bin).
  *
  * Each case runs K times (default 2) and the fastest run is reported: wall time, CPU time
  * (user+sys, steadier than wall on a busy machine), rows/s, output MB and MB/s, peak RSS (the
@@ -22,7 +23,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { AwsClient } from 'aws4fetch'
-import { client, type Dataset, type Engine, ensureDataset } from './datasets.ts'
+import { client, type Dataset, type Engine, ensureDataset, FREETDS_ENV, MSSQL } from './datasets.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -121,7 +122,14 @@ function rivetCommand(runtime: string): string[] {
 const SOURCES: Record<Engine, string> = {
   postgres: 'postgres://postgres@127.0.0.1:5432/test',
   mariadb: 'mysql://root@127.0.0.1:3306/test',
+  sqlserver: `sqlserver://${MSSQL.user}@${MSSQL.host}/${MSSQL.database}`,
 }
+const SOURCE_TYPES: Record<Engine, string> = {
+  postgres: 'postgres',
+  mariadb: 'mysql',
+  sqlserver: 'sqlserver',
+}
+const MSSQL_PASSWORD_ENV = 'RIVET_BENCH_MSSQL_PASSWORD'
 
 function rivetCase(spec: string, table: string): () => Promise<Sample> {
   const [runtime, format, destination = 'local'] = spec.split(':')
@@ -129,7 +137,8 @@ function rivetCase(spec: string, table: string): () => Promise<Sample> {
   const out = join(work, `out-${id}`)
   const formatYaml = format === 'csv' ? 'format: csv' : `format: parquet, compression: ${format}`
   const cmd = [...rivetCommand(runtime), 'run', '-c', join(work, `${id}.yaml`)]
-  const env = { RIVET_S3_KEY: MINIO.key, RIVET_S3_SECRET: MINIO.secret }
+  const env = { RIVET_S3_KEY: MINIO.key, RIVET_S3_SECRET: MINIO.secret, [MSSQL_PASSWORD_ENV]: MSSQL.password }
+  const password = engine === 'sqlserver' ? `, password_env: ${MSSQL_PASSWORD_ENV}` : ''
   let run = 0
   return async () => {
     // Each run writes under its own prefix, so the bytes counted are that run's.
@@ -140,7 +149,7 @@ function rivetCase(spec: string, table: string): () => Promise<Sample> {
       : `{ type: local, path: ${JSON.stringify(out)} }`
     writeFileSync(
       cmd[cmd.length - 1],
-      `source: { type: ${engine === 'postgres' ? 'postgres' : 'mysql'}, url: "${SOURCES[engine]}" }
+      `source: { type: ${SOURCE_TYPES[engine]}, url: "${SOURCES[engine]}"${password} }
 destination: ${dest}
 exports:
   - { name: bench, table: ${table}, ${formatYaml} }
@@ -153,6 +162,31 @@ exports:
 }
 
 function referenceCase(table: string): [string, () => Promise<Sample>] {
+  if (engine === 'sqlserver') {
+    const { host, user, password, database } = MSSQL
+    return [
+      'freebcp queryout -c > /dev/null',
+      () =>
+        Promise.resolve(
+          measure(
+            [
+              'freebcp',
+              `select * from ${database}.dbo.${table}`,
+              'queryout',
+              '/dev/null',
+              '-c',
+              '-S',
+              host,
+              '-U',
+              user,
+              '-P',
+              password,
+            ],
+            FREETDS_ENV,
+          ),
+        ),
+    ]
+  }
   if (engine === 'postgres') {
     return [
       'psql \\copy csv > /dev/null',
