@@ -140,11 +140,11 @@ if [ -f "$BBF_SHARED/start.sh" ]; then
   BBF_TLS="$RUN/babelfish-tls"
   bbf_pg() { runuser -u babelfish -- "$@"; }
   bbf_missing=""
-  for pkg in libossp-uuid16 libicu72 libxml2 libssl3 libreadline8 zlib1g; do
+  for pkg in libossp-uuid16 libicu72 libxml2 libssl3 libreadline8 zlib1g openssl; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || bbf_missing="$bbf_missing $pkg"
   done
   if [ -n "$bbf_missing" ]; then
-    log "installing Babelfish's runtime packages:$bbf_missing"
+    log "installing Babelfish's runtime packages (and openssl for its certificate):$bbf_missing"
     # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $bbf_missing >/dev/null 2>&1 || {
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $bbf_missing >/dev/null
