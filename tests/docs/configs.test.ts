@@ -4,9 +4,9 @@
  * and `*_env` variables are listed, not errors).
  *
  * The convention for blocks in the docs, decided by their top-level keys:
- * - `exports:` at the top: a whole config, checked as it is.
- * - `source:` and/or `destination:` without `exports:`: a partial config; the test adds what is
- *   missing (a SQLite source, a local destination, one export) and checks the result.
+ * - `source:`, `destination:` and/or `exports:` at the top: a config; what it leaves out is
+ *   filled in (a PostgreSQL source, a local destination, one export) and the result checked, so a
+ *   block may show only the part it is about.
  * - `type:` at the top: one block: a source block when the type is a source engine, else a
  *   destination block, checked inside such a minimal config.
  * - anything else (a Kubernetes manifest, a GitHub workflow) is not a rivet config and is skipped.
@@ -22,7 +22,6 @@ import { rivet, ROOT } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/files.ts'
 
 const SOURCE_TYPES = ['postgres', 'mysql', 'sqlserver', 'sqlite']
-const QUICKSTART_DB = join(ROOT, 'examples', 'quickstart.db')
 
 /** A ```yaml block: where it is and its text. */
 interface Block {
@@ -54,13 +53,12 @@ function yamlBlocks(): Block[] {
 function wholeConfig(text: string): string | undefined {
   const doc = parse(text) as Record<string, unknown> | null
   if (!doc || typeof doc !== 'object') return undefined
-  if ('exports' in doc) return text
   const minimal = {
-    source: { type: 'sqlite', path: QUICKSTART_DB },
+    source: { type: 'postgres', url: 'postgres://rivet@127.0.0.1:5432/rivet' },
     destination: { type: 'local', path: 'out' },
-    exports: [{ name: 'doc_block', table: 'customers' }],
+    exports: [{ name: 'doc_block', table: 'public.customers' }],
   }
-  if ('source' in doc || 'destination' in doc) return stringify({ ...minimal, ...doc })
+  if ('source' in doc || 'destination' in doc || 'exports' in doc) return stringify({ ...minimal, ...doc })
   if (typeof doc.type !== 'string') return undefined
   return stringify({ ...minimal, [SOURCE_TYPES.includes(doc.type) ? 'source' : 'destination']: doc })
 }
