@@ -98,7 +98,9 @@ describe('configs users copy pass rivet check --offline', () => {
     for (const name of ['quickstart', 's3-profile', 's3-compatible', 'gcs-service-account', 'azure-sas']) {
       expect(examples).toContain(`${name}.yaml`)
     }
-    for (const name of ['incremental', 'chunked', 'partitioned']) expect(examples).toContain(`${name}.yaml`)
+    for (const name of ['incremental', 'chunked', 'partitioned', 'cdc']) {
+      expect(examples).toContain(`${name}.yaml`)
+    }
     for (const name of examples) await expectValid(join(ROOT, 'examples', name), `examples/${name}`)
   })
 
