@@ -5,7 +5,9 @@
  * - PRELOGIN: answers "encryption not supported" (a client that requires TLS fails as it would
  *   against a server without a certificate).
  * - LOGIN7: checks user and password; LOGINACK + ENVCHANGE (database, collation, packet size)
- *   + DONE, or ERROR 18456 "Login failed" + DONE with the error bit.
+ *   + DONE, or ERROR 18456 "Login failed" + DONE with the error bit; with `databases` set, a
+ *   database not among them is refused as SQL Server does: ERROR 4060 "Cannot open database",
+ *   then 18456.
  * - SQL batch: a table-driven fake. The test registers replies (result sets or errors) keyed by
  *   the exact batch text or a RegExp; `set ...` batches (tedious's session setup) get an empty
  *   DONE; anything else gets an ERROR naming the unknown batch. Result sets are encoded as
@@ -67,6 +69,8 @@ export type Reply =
 export interface TdsServerOptions {
   user?: string
   password: string
+  /** The databases a login may open; any, when not given. */
+  databases?: string[]
 }
 
 const PACKET = { SQL_BATCH: 0x01, REPLY: 0x04, ATTENTION: 0x06, LOGIN7: 0x10, PRELOGIN: 0x12 }
@@ -626,6 +630,19 @@ class ClientConnection {
     if (password !== options.password || (options.user !== undefined && user !== options.user)) {
       this.server.failedLogins++
       return await this.reply([
+        errorToken({ number: 18456, state: 1, class: 14, message: `Login failed for user '${user}'.` }),
+        doneToken(DONE.ERROR),
+      ])
+    }
+    if (options.databases && !options.databases.includes(database)) {
+      this.server.failedLogins++
+      return await this.reply([
+        errorToken({
+          number: 4060,
+          state: 1,
+          class: 11,
+          message: `Cannot open database "${database}" requested by the login. The login failed.`,
+        }),
         errorToken({ number: 18456, state: 1, class: 14, message: `Login failed for user '${user}'.` }),
         doneToken(DONE.ERROR),
       ])

@@ -78,7 +78,7 @@ const BIG_COLUMNS: TdsColumn[] = [
 ]
 
 beforeAll(async () => {
-  server = await TdsServer.start({ user: 'sa', password: PASSWORD })
+  server = await TdsServer.start({ user: 'sa', password: PASSWORD, databases: ['test'] })
   register(MATRIX_QUERY, MATRIX, matrixReply)
   server.on(
     "select sum(p.rows) as n from sys.partitions as p where p.object_id = object_id(N'[dbo].[matrix]') and p.index_id in (0, 1)",
@@ -388,6 +388,15 @@ describe('sqlserver errors', () => {
       code: 'AUTH_FAILED',
       message:
         /^SQL Server at 127\.0\.0\.1:\d+\/test rejected the login: Login failed for user 'sa'; check the user/,
+    },
+    {
+      name: 'a database the login cannot open: the first login error (4060) names it, not "Login failed"',
+      exports: matrixExport,
+      source: () => sourceBlock().replace('database: test', 'database: nope'),
+      exit: 4,
+      code: 'AUTH_FAILED',
+      message:
+        /^SQL Server at 127\.0\.0\.1:\d+\/nope rejected the login: Cannot open database "nope" requested by the login\. The login failed; check source\.database and that the login may open it$/,
     },
     {
       name: 'bad SQL is a source error with the server message',
