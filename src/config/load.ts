@@ -75,6 +75,17 @@ export function parseConfig(
   }
 
   visit(doc, {
+    // The YAML library throws from toJS() for an alias whose anchor is missing: say where instead.
+    Alias(_key, node) {
+      if (!node.resolve(doc)) {
+        throw configError(
+          `${
+            at(node.range?.[0] ?? 0)
+          }: invalid YAML: alias *${node.source} names no anchor (&${node.source})`,
+          'CONFIG_YAML',
+        )
+      }
+    },
     Scalar(_key, node) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return
       const { value, missing } = substitute(node.value, vars)

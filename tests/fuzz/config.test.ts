@@ -230,10 +230,8 @@ test(
 )
 
 // Found by seed 2, case 52: the YAML library throws a ReferenceError from toJS() for an alias
-// whose anchor is missing, and rivet exits 1 ("internal error: Unresolved alias"). The fix
-// belongs in src/config/load.ts (a config error with the alias's line and column); until then
-// this is expected to fail, and turns red as a reminder to make it a plain test once fixed.
-test.failing('an alias without its anchor is a config error (exit 2), not an internal one', async () => {
+// whose anchor is missing, and rivet exited 1 ("internal error: Unresolved alias").
+test('an alias without its anchor is a config error (exit 2), not an internal one', async () => {
   const file = join(tempDir(), 'rivet.yaml')
   writeFileSync(
     file,
@@ -243,4 +241,5 @@ test.failing('an alias without its anchor is a config error (exit 2), not an int
   const error = await loadConfig(file, () => undefined).then(() => undefined, (e) => e)
   expect(error).toBeInstanceOf(RivetError)
   expect(error.exit).toBe(2)
+  expect(error.message).toBe(`${file}:4:11: invalid YAML: alias *a names no anchor (&a)`)
 })
