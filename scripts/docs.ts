@@ -57,6 +57,8 @@ const FLAG_HELP: Record<string, string> = {
   'dry-run': 'plan each export (query, columns, output types) and write nothing',
   resume: 'continue the interrupted chunked run with only the chunks that never committed',
   reconcile: 'after the export, count the source rows of the range read; a difference exits 6',
+  'metrics-file':
+    "write each export's Prometheus metrics to this file (node_exporter textfile collector), replaced atomically",
   'accept-drift': "take the columns as they are now as the new baseline when they differ from the last run's",
   offline: 'check the config file alone (keys, types, files, variables); contacts nothing',
   'run-id': 'validate this run instead of the latest committed one',

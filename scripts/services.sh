@@ -127,6 +127,14 @@ if ! up http://127.0.0.1:8474/version; then
   wait_up http://127.0.0.1:8474/version toxiproxy
 fi
 
+# Prometheus Pushgateway for tests/pipeline/metrics.test.ts: rivet pushes to it and the test
+# reads the metrics back through its JSON API, parsed by the Pushgateway itself.
+go_install "github.com/prometheus/pushgateway@v1.11.5" pushgateway
+if ! up http://127.0.0.1:9091/-/ready; then
+  start pushgateway "$BIN/pushgateway" --web.listen-address=127.0.0.1:9091
+  wait_up http://127.0.0.1:9091/-/ready pushgateway
+fi
+
 # Babelfish for PostgreSQL: a real TDS server (SQL Server's protocol) for
 # tests/sources/sqlserver-real.test.ts, from the prebuilt tarball beside the clone. It is its own
 # PostgreSQL 16 (127.0.0.1:5433, data in /opt/babelfish-data, TDS on 127.0.0.1:1433), apart from

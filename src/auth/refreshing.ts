@@ -5,6 +5,7 @@
  * expired, callers wait on one shared refresh. A failed background refresh is logged and tried
  * again on the next call, never thrown into an unrelated request.
  */
+import { count } from '../log/counters.ts'
 import type { Logger } from '../log/logger.ts'
 import { type CredentialProvider, timeLeft } from './credentials.ts'
 
@@ -39,6 +40,8 @@ export class RefreshingCredentials<T extends Expiring> implements CredentialProv
   private current: T | undefined
   /** When `current` arrived: with its expiry, how long it was issued for. */
   private fetchedAt = 0
+  /** Values fetched so far: every one after the first is a refresh. */
+  private fetches = 0
   private inFlight: Promise<T> | undefined
   private readonly refreshBeforeMs: number
   private readonly minValidityMs: number
@@ -81,6 +84,7 @@ export class RefreshingCredentials<T extends Expiring> implements CredentialProv
   /** One shared refresh at a time; its result replaces the cached value. */
   private refresh(): Promise<T> {
     this.inFlight ??= this.fetch().then((value) => {
+      if (this.fetches++ > 0) count('credentialRefreshes')
       this.current = value
       this.fetchedAt = this.now()
       return value

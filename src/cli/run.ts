@@ -3,6 +3,7 @@ import { resolvePath } from '../config/load.ts'
 import { asRivetError, configError } from '../errors.ts'
 import { openSource } from '../sources/open.ts'
 import { planExport } from '../pipeline/plan.ts'
+import { RunReport } from '../pipeline/report.ts'
 import { type ExportResult, runExport } from '../pipeline/run.ts'
 import { typeName } from '../types/output.ts'
 import { VERSION } from '../version.ts'
@@ -15,13 +16,14 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run every export (or the named ones)',
   usage:
-    'rivet run -c FILE [-e NAME]... [-p key=value]... [--resume] [--reconcile] [--accept-drift] [--json] [--dry-run]',
+    'rivet run -c FILE [-e NAME]... [-p key=value]... [--resume] [--reconcile] [--accept-drift] [--metrics-file PATH] [--json] [--dry-run]',
   options: {
     ...CONFIG_OPTIONS,
     'dry-run': { type: 'boolean' },
     resume: { type: 'boolean' },
     reconcile: { type: 'boolean' },
     'accept-drift': { type: 'boolean' },
+    'metrics-file': { type: 'string' },
   },
   async run({ values, logger, signal }) {
     const loaded = await loadFromArgs('run', values)
@@ -58,6 +60,11 @@ export const runCommand: Command = {
       })
     }
     const results: ExportResult[] = []
+    const metrics = loaded.config.metrics
+    const report = new RunReport({
+      metricsFile: values['metrics-file'] as string | undefined,
+      pushgateway: metrics && { url: metrics.pushgateway, job: metrics.job },
+    }, logger)
     try {
       await withSource(loaded, async (source) => {
         const options = {
@@ -66,14 +73,22 @@ export const runCommand: Command = {
           acceptDrift: values['accept-drift'] === true,
           openSource: () => openSource(loaded.config.source, (p) => resolvePath(loaded, p)),
         }
-        for (const exp of exports) results.push(await runExport(loaded, exp, source, logger, signal, options))
+        for (const exp of exports) {
+          report.start(exp.name)
+          const result = await runExport(loaded, exp, source, logger, signal, options)
+          report.succeeded(result)
+          results.push(result)
+        }
       })
     } catch (error) {
       // Exports that finished before the failure are committed; the document says which.
       const e = asRivetError(error)
       e.document = { rivet_version: VERSION, status: 'failed', exports: results } satisfies RunDocument
+      report.failed(e, exports.map((exp) => exp.name))
+      await report.finish()
       throw e
     }
+    await report.finish()
     const document: RunDocument = { rivet_version: VERSION, status: 'succeeded', exports: results }
     return { document }
   },

@@ -421,6 +421,14 @@ export const configSchema = z.strictObject({
   on_schema_drift: onSchemaDrift.optional().describe(
     "default of every export's on_schema_drift (see there)",
   ),
+  metrics: z.strictObject({
+    pushgateway: z.url().describe(
+      "Prometheus Pushgateway to push each export's metrics to at the end of a run, e.g. http://pushgateway:9091",
+    ),
+    job: z.string().min(1).default('rivet').describe('the job label of the pushed groups (default rivet)'),
+  }).optional().describe(
+    'Prometheus metrics of every run, grouped by export (also written to a file with rivet run --metrics-file)',
+  ),
 }).superRefine((config, ctx) => {
   const source = config.source
   if (source.type !== 'sqlite') {

@@ -2,6 +2,7 @@
  * Retrying a request with exponential backoff and full jitter. Only failures the caller marks
  * retryable (5xx, throttling, network) are retried; the last failure is rethrown.
  */
+import { count } from '../log/counters.ts'
 
 /** How many times and how patiently to retry. */
 export interface RetryPolicy {
@@ -41,6 +42,7 @@ export async function withRetry<T>(
       return await attempt(n)
     } catch (error) {
       if (n >= policy.attempts || !retryable(error) || signal?.aborted) throw error
+      count('retries')
       const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** (n - 1))
       const floor = policy.floor ?? 0
       await new Promise((resolve) => setTimeout(resolve, cap * (floor + Math.random() * (1 - floor))))

@@ -53,7 +53,14 @@ async function mssql(sql: string, db = database, params: Param[] = []): Promise<
       type: 'default',
       options: { userName: decodeURIComponent(url.username), password: decodeURIComponent(url.password) },
     },
-    options: { port: Number(url.port || 1433), database: db, encrypt, trustServerCertificate: encrypt },
+    options: {
+      port: Number(url.port || 1433),
+      database: db,
+      encrypt,
+      trustServerCertificate: encrypt,
+      // Making the 1M-row table can take longer than tedious's default 15 s on a loaded machine.
+      requestTimeout: SLOW,
+    },
   })
   await new Promise<void>((resolve, reject) => connection.connect((e) => e ? reject(e) : resolve()))
   try {

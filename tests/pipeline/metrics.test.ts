@@ -1,0 +1,125 @@
+/**
+ * Metrics of `rivet run` against a real Prometheus Pushgateway (started by scripts/services.sh
+ * on 127.0.0.1:9091): what rivet pushes, and what it writes with `--metrics-file`, is read back
+ * through the Pushgateway's JSON API, so Prometheus' own parser checks the exposition.
+ */
+import { beforeAll, describe, expect, test } from 'bun:test'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { rivet } from '../helpers/cli.ts'
+import { tempDir, writeConfig } from '../helpers/files.ts'
+import { PG_URL, pgExec } from '../helpers/pg.ts'
+
+const PUSHGATEWAY = process.env.RIVET_TEST_PUSHGATEWAY ?? 'http://127.0.0.1:9091'
+
+/** One metric of a group as the JSON API gives it. */
+interface JsonMetric {
+  type: string
+  help: string
+  metrics: { labels: Record<string, string>; value: string }[]
+}
+type Group = { labels: Record<string, string> } & Record<string, unknown>
+
+/** The Pushgateway's groups of `job`, by export. */
+async function groups(job: string): Promise<Map<string, Group>> {
+  const body = await (await fetch(`${PUSHGATEWAY}/api/v1/metrics`)).json() as { data: Group[] }
+  return new Map(body.data.filter((g) => g.labels.job === job).map((g) => [g.labels.export, g]))
+}
+
+/** Metric `name` of a group: its type, and its value per export label (or '' without one). */
+function metric(
+  group: Group | undefined,
+  name: string,
+): { type: string; values: Record<string, number> } | undefined {
+  const m = group?.[name] as JsonMetric | undefined
+  if (!m) return undefined
+  return {
+    type: m.type,
+    values: Object.fromEntries(m.metrics.map((s) => [s.labels.export ?? '', Number(s.value)])),
+  }
+}
+
+beforeAll(async () => {
+  await pgExec(`drop table if exists rivet_metrics;
+    create table rivet_metrics (id int); insert into rivet_metrics select generate_series(1, 30);`)
+})
+
+describe('metrics', () => {
+  test('pushed per export and written to --metrics-file; a failed run keeps the last success', async () => {
+    const dir = tempDir()
+    const job = `rivet-test-${Date.now().toString(36)}`
+    const file = writeConfig(
+      dir,
+      `source: { type: postgres, url: "${PG_URL}" }\ndestination: { type: local, path: ${
+        join(dir, 'out')
+      } }\n` +
+        `metrics: { pushgateway: "${PUSHGATEWAY}", job: ${job} }\nexports:\n` +
+        '  - { name: a, table: public.rivet_metrics }\n' +
+        '  - { name: b, table: public.rivet_metrics, quality: { row_count_max: 1 } }\n',
+    )
+    const metricsFile = join(dir, 'rivet.prom')
+    const before = Date.now() / 1000
+    const ok = await rivet(['run', '-c', file, '-e', 'a', '--metrics-file', metricsFile])
+    expect(ok.stderr).not.toContain('"level":"warn"')
+    expect(ok.code).toBe(0)
+    const failed = await rivet(['run', '-c', file, '-e', 'b', '--metrics-file', metricsFile], {
+      runtime: 'deno',
+    })
+    expect(failed.code).toBe(6)
+    expect(failed.stderr).not.toContain('metrics:')
+    const after = Date.now() / 1000
+
+    const pushed = await groups(job)
+    expect([...pushed.keys()].sort()).toEqual(['a', 'b'])
+    const a = pushed.get('a')
+    expect(metric(a, 'rivet_export_rows_total')).toEqual({ type: 'COUNTER', values: { a: 30 } })
+    expect(metric(a, 'rivet_export_parts_total')?.values.a).toBe(1)
+    expect(metric(a, 'rivet_export_bytes_total')?.values.a).toBeGreaterThan(100)
+    expect(metric(a, 'rivet_export_success')).toEqual({ type: 'GAUGE', values: { a: 1 } })
+    expect(metric(a, 'rivet_export_retries_total')?.values.a).toBe(0)
+    expect(metric(a, 'rivet_export_credential_refreshes_total')?.values.a).toBe(0)
+    const duration = metric(a, 'rivet_export_duration_seconds')!.values.a
+    expect(duration).toBeGreaterThan(0)
+    expect(duration).toBeLessThan(after - before)
+    const success = metric(a, 'rivet_export_last_success_timestamp_seconds')!.values.a
+    expect(success).toBeGreaterThan(before)
+    expect(success).toBeLessThan(after)
+    const b = pushed.get('b')
+    expect(metric(b, 'rivet_export_success')?.values.b).toBe(0)
+    expect(metric(b, 'rivet_export_rows_total')?.values.b).toBe(0)
+    expect(metric(b, 'rivet_export_last_success_timestamp_seconds')).toBeUndefined()
+
+    // The file holds both exports (the second run kept the first's samples), parsed by the Pushgateway.
+    expect(readdirSync(dir).filter((n) => n.includes('.prom'))).toEqual(['rivet.prom'])
+    expect(statSync(metricsFile).mode & 0o777).toBe(0o644)
+    const fileJob = `${job}-file`
+    const put = await fetch(`${PUSHGATEWAY}/metrics/job/${fileJob}`, {
+      method: 'PUT',
+      body: readFileSync(metricsFile),
+    })
+    expect(put.status).toBe(200)
+    const [fromFile] = [...(await groups(fileJob)).values()]
+    expect(metric(fromFile, 'rivet_export_rows_total')?.values).toEqual({ a: 30, b: 0 })
+    expect(metric(fromFile, 'rivet_export_success')?.values).toEqual({ a: 1, b: 0 })
+    expect(metric(fromFile, 'rivet_export_last_success_timestamp_seconds')?.values).toEqual({ a: success })
+    expect((fromFile.rivet_export_rows_total as JsonMetric).help).toBe('Rows the last run wrote.')
+    await fetch(`${PUSHGATEWAY}/metrics/job/${fileJob}`, { method: 'DELETE' })
+    for (const name of ['a', 'b']) {
+      await fetch(`${PUSHGATEWAY}/metrics/job/${job}/export/${name}`, { method: 'DELETE' })
+    }
+  })
+
+  test('a Pushgateway that does not answer is logged and leaves the exit code alone', async () => {
+    const dir = tempDir()
+    const file = writeConfig(
+      dir,
+      `source: { type: postgres, url: "${PG_URL}" }\ndestination: { type: local, path: ${
+        join(dir, 'out')
+      } }\n` +
+        'metrics: { pushgateway: "http://127.0.0.1:1" }\nexports:\n  - { name: a, table: public.rivet_metrics }\n',
+    )
+    const result = await rivet(['run', '-c', file])
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain('metrics: push of export a to http://127.0.0.1:1 failed')
+  })
+})
