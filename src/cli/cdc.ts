@@ -4,6 +4,7 @@
  */
 import type { ExportConfig } from '../config/schema.ts'
 import { configError } from '../errors.ts'
+import { formatBytes } from '../log/progress.ts'
 import { capturePlan } from '../pipeline/capture.ts'
 import type { CaptureTarget, Source } from '../sources/source.ts'
 import { VERSION } from '../version.ts'
@@ -22,6 +23,61 @@ export function captureTarget(
   }
   const plan = capturePlan(exp)
   return { table: plan.table, slot: plan.slot, publication: plan.publication, capture: source.capture }
+}
+
+/** What `rivet check` and `rivet doctor` say about a cdc export: the server's setting and the slot. */
+export interface CaptureReport {
+  /** The server setting CDC needs, as `name = value`. */
+  setting: string
+  /** The exact change to make; null when the server is ready. */
+  fix: string | null
+  slot: string
+  /** The slot's state; null before the first run creates it. */
+  slot_state: {
+    active: boolean
+    retained_bytes: number
+    lag_bytes: number
+    confirmed: string | null
+  } | null
+  /** Whether the slot keeps more change log than `max_slot_lag`. */
+  over_max_slot_lag: boolean
+}
+
+/** The server's readiness for a cdc export and the state of its slot. */
+export async function captureReport(exp: ExportConfig, source: Source): Promise<CaptureReport> {
+  const { capture, ...target } = captureTarget(exp, source)
+  const status = await capture.status(target)
+  const slot = status.slot
+  return {
+    setting: status.setting,
+    fix: status.fix ?? null,
+    slot: target.slot,
+    slot_state: slot
+      ? {
+        active: slot.active,
+        retained_bytes: slot.retainedBytes,
+        lag_bytes: slot.lagBytes,
+        confirmed: slot.confirmed,
+      }
+      : null,
+    over_max_slot_lag: (slot?.retainedBytes ?? 0) > capturePlan(exp).maxSlotLag,
+  }
+}
+
+/** A capture report in one line, for people. */
+export function describeCapture(report: CaptureReport): string {
+  const server = report.fix
+    ? `${report.setting}: CDC needs ${report.fix} (a run would stop with exit 3)`
+    : `${report.setting} (ready)`
+  const s = report.slot_state
+  const slot = s
+    ? `slot ${report.slot}: ${s.active ? 'active' : 'not active'}, keeps ${
+      formatBytes(s.retained_bytes)
+    } of WAL, ${formatBytes(s.lag_bytes)} behind, confirmed at ${s.confirmed ?? 'nothing yet'}${
+      report.over_max_slot_lag ? ' (more than max_slot_lag: every run warns)' : ''
+    }`
+    : `slot ${report.slot}: not created yet (the first run creates it)`
+  return `${server}; ${slot}`
 }
 
 export const cdcCommand: Command = {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { loadConfig, resolvePath } from '../config/load.ts'
 import { substitute } from '../config/variables.ts'
 import { compareSchemas, describeChange, driftFails, recordSchema } from '../pipeline/drift.ts'
+import { changeColumns } from '../pipeline/capture.ts'
 import { metaColumns } from '../pipeline/meta.ts'
 import { checkColumnKeys, columnOverride, exportQuery, planColumns } from '../pipeline/plan.ts'
 import { openStateStore } from '../pipeline/state-place.ts'
@@ -13,6 +14,7 @@ import { env } from '../runtime/process.ts'
 import { typeName } from '../types/output.ts'
 import { VERSION } from '../version.ts'
 import { CONFIG_OPTIONS, params, type Values } from './args.ts'
+import { captureReport, describeCapture } from './cdc.ts'
 import type { Command, CommandResult } from './command.ts'
 import { loadFromArgs, selectExports, withSource } from './context.ts'
 import { configError, sourceError } from '../errors.ts'
@@ -49,7 +51,8 @@ export const checkCommand: Command = {
         // Keys naming columns, and drift, are checked once every column has a type.
         let drift: CheckDocument['exports'][number]['drift']
         if (columns.every((c) => c.output_type !== null)) {
-          const planned = planColumns(exp, described)
+          const table = planColumns(exp, described)
+          const planned = exp.mode === 'cdc' ? changeColumns(table) : table
           checkColumnKeys(exp, planned)
           const { state } = await openStateStore(loaded, exp, logger).load(exp.name)
           if (state?.schema) {
@@ -66,6 +69,7 @@ export const checkCommand: Command = {
           name: exp.name,
           query,
           estimated_rows: await source.estimateRows(query) ?? null,
+          ...(exp.mode === 'cdc' ? { capture: await captureReport(exp, source) } : {}),
           columns,
           ...(drift ? { drift } : {}),
         })
@@ -87,7 +91,8 @@ export const checkCommand: Command = {
           r.drift.changes.join('; ')
         }${r.drift.refused ? ' (a run would stop with exit 6)' : ''}`
         : '\n  no schema drift since the last run'
-      return `${r.name}: ${estimate} rows\n${lines.join('\n')}${drift}`
+      const capture = r.capture ? `\n  ${describeCapture(r.capture)}` : ''
+      return `${r.name}: ${estimate} rows\n${lines.join('\n')}${drift}${capture}`
     }).join('\n\n')
     const unsupported = reports.flatMap((r) =>
       r.columns.filter((c) => c.fidelity === 'unsupported').map((c) => ({ r, c }))

@@ -8,10 +8,11 @@ import { resolvePath } from '../config/load.ts'
 import type { DestinationConfig } from '../config/schema.ts'
 import type { Destination } from '../destinations/destination.ts'
 import { openDestination } from '../destinations/open.ts'
-import { asRivetError, type RivetError } from '../errors.ts'
+import { asRivetError, type RivetError, sourceError } from '../errors.ts'
 import { newRunId } from '../pipeline/run-id.ts'
 import { VERSION } from '../version.ts'
 import { CONFIG_OPTIONS } from './args.ts'
+import { captureReport, describeCapture } from './cdc.ts'
 import type { Command } from './command.ts'
 import { loadFromArgs, withSource } from './context.ts'
 import type { DoctorDocument } from './documents.ts'
@@ -71,6 +72,19 @@ export const doctorCommand: Command = {
         return `${s.engine} at ${s.target}`
       }), failures)
 
+    // A cdc export needs the server configured for it: the step fails with the setting to change.
+    const captures: Step[] = []
+    for (const exp of loaded.config.exports.filter((e) => e.mode === 'cdc')) {
+      captures.push(
+        await step(`cdc ${exp.name}`, () =>
+          withSource(loaded, async (s) => {
+            const report = await captureReport(exp, s)
+            if (report.fix) throw sourceError(describeCapture(report), 'CDC_NOT_ENABLED')
+            return describeCapture(report)
+          }), failures),
+      )
+    }
+
     const blocks: { where: string; config: DestinationConfig }[] = []
     if (loaded.config.destination) blocks.push({ where: 'destination', config: loaded.config.destination })
     loaded.config.exports.forEach((e, i) => {
@@ -102,13 +116,14 @@ export const doctorCommand: Command = {
     const document: DoctorDocument = {
       rivet_version: VERSION,
       status: failures.length ? 'failed' : 'succeeded',
-      source: { steps: [source] },
+      source: { steps: [source, ...captures] },
       destinations,
     }
     const line = (s: Step) => `  ${s.ok ? 'ok  ' : 'FAIL'} ${s.name}${s.detail ? `: ${s.detail}` : ''}`
     const text = [
       'source',
       line(source),
+      ...captures.map(line),
       ...destinations.flatMap((d) => [`${d.name}: ${d.type} ${d.location ?? ''}`, ...d.steps.map(line)]),
     ].join('\n')
     if (failures.length) {

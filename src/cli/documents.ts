@@ -71,6 +71,18 @@ export const checkDocumentSchema = z.strictObject({
       ),
       refused: z.boolean().describe('whether on_schema_drift would stop a run (exit 6)'),
     }).optional().describe('the output columns against the schema in the state; absent before the first run'),
+    capture: z.strictObject({
+      setting: z.string().describe('the server setting CDC needs, e.g. "wal_level = logical"'),
+      fix: z.string().nullable().describe('the exact change to make; null when the server is ready'),
+      slot: z.string(),
+      slot_state: z.strictObject({
+        active: z.boolean().describe('a process reads the slot now'),
+        retained_bytes: z.number().describe('WAL the server keeps for the slot'),
+        lag_bytes: z.number().describe("WAL written since the slot's confirmed position"),
+        confirmed: z.string().nullable().describe('the confirmed position (LSN)'),
+      }).nullable().describe('null before the first run creates the slot'),
+      over_max_slot_lag: z.boolean().describe('the slot keeps more WAL than max_slot_lag: every run warns'),
+    }).optional().describe("mode: cdc only: whether the server is ready, and the export's slot"),
   })),
   error: errorSchema.optional(),
 }).describe('rivet check --json')

@@ -116,7 +116,7 @@ describe('cdc', () => {
     const dir = tempDir()
     const file = config(
       dir,
-      '  - name: cdc-main\n    table: public.rivet_cdc\n    mode: cdc\n' +
+      '  - name: cdc-main\n    table: public.rivet_cdc\n    mode: cdc\n    max_slot_lag: 1\n' +
         '  - name: copy\n    table: public.rivet_cdc\n',
     )
     const out = join(dir, 'out', 'cdc-main')
@@ -141,6 +141,8 @@ describe('cdc', () => {
     `)
     const second = await rivet(['run', '-c', file, '-e', 'cdc-main'])
     expect(second.code).toBe(0)
+    // The slot keeps more than max_slot_lag (1 byte here): every run says so.
+    expect(second.stderr).toMatch(/replication slot rivet_cdc_main keeps .* of change log on the server/)
     const all = await changes(out)
     const streamed = all.slice(5)
     expect(streamed.map((r) => `${r._rivet_op}${r.id}`)).toEqual(['c6', 'u1', 'd2', 'd3', 'c30', 'u4'])
@@ -198,6 +200,27 @@ describe('cdc', () => {
       '_rivet_seq BIGINT',
       '_rivet_unchanged VARCHAR',
     ])
+
+    // check and doctor show the server's setting and the slot.
+    const check = await rivet(['check', '-c', file, '-e', 'cdc-main', '--json'])
+    expect(check.code).toBe(0)
+    const capture = JSON.parse(check.stdout).exports[0].capture
+    expect(capture).toMatchObject({
+      setting: 'wal_level = logical',
+      fix: null,
+      slot: 'rivet_cdc_main',
+      slot_state: {
+        active: false,
+        lag_bytes: expect.any(Number),
+        confirmed: await confirmedFlush('rivet_cdc_main'),
+      },
+      over_max_slot_lag: true,
+    })
+    expect(capture.slot_state.retained_bytes).toBeGreaterThan(0)
+    const doctor = await rivet(['doctor', '-c', file])
+    expect(doctor.stdout).toMatch(
+      /ok {3}cdc cdc-main: wal_level = logical \(ready\); slot rivet_cdc_main: not active, keeps .* of WAL/,
+    )
 
     // rivet cdc drop removes the slot and the publication, and says so.
     const drop = await rivet(['cdc', 'drop', '-c', file, '-e', 'cdc-main'])
