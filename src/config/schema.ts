@@ -311,6 +311,9 @@ const exportSchema = z.strictObject({
     'incremental: the column that grows with every change (updated_at, an id)',
   ),
   chunk_column: z.string().min(1).optional().describe('chunked: an integer or date column to split on'),
+  chunk_max_attempts: z.number().int().min(1).max(10).optional().describe(
+    'chunked: tries of a chunk whose source connection is lost, each on a new connection after 1, 2, 4 s (default 3)',
+  ),
   chunk_size: z.number().int().positive().optional().describe(
     'chunked: values of chunk_column per chunk (days for a date column)',
   ),
@@ -378,7 +381,7 @@ const exportSchema = z.strictObject({
 const MODE_KEYS = {
   full: [],
   incremental: ['cursor_column'],
-  chunked: ['chunk_column', 'chunk_size', 'parallel'],
+  chunked: ['chunk_column', 'chunk_size', 'parallel', 'chunk_max_attempts'],
   time_window: ['time_column', 'days_window'],
   cdc: ['slot', 'publication', 'max_slot_lag'],
 } as const

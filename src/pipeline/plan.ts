@@ -34,7 +34,7 @@ export const DEFAULT_ROW_GROUP_BYTES = 2 * 1024 * 1024
 export type ModePlan =
   | { mode: 'full' }
   | { mode: 'incremental'; column: Column }
-  | { mode: 'chunked'; column: Column; chunkSize: number; parallel: number }
+  | { mode: 'chunked'; column: Column; chunkSize: number; parallel: number; maxAttempts: number }
   | { mode: 'time_window'; column: Column; days: number }
   | ReturnType<typeof capturePlan>
 
@@ -159,7 +159,13 @@ function modePlan(exp: ExportConfig, columns: Column[]): ModePlan {
     case 'incremental':
       return { mode, column }
     case 'chunked':
-      return { mode, column, chunkSize: exp.chunk_size!, parallel: exp.parallel ?? 1 }
+      return {
+        mode,
+        column,
+        chunkSize: exp.chunk_size!,
+        parallel: exp.parallel ?? 1,
+        maxAttempts: exp.chunk_max_attempts ?? 3,
+      }
     case 'time_window':
       return { mode, column, days: exp.days_window! }
   }

@@ -12,6 +12,24 @@ import type { PartRecord } from '../parts.ts'
 import type { Checkpoint } from '../state.ts'
 import type { Mode, ModeRun } from './mode.ts'
 
+/** Whether a source failure is a lost or refused connection, which a new connection may not have. */
+function connectionLost(error: unknown): boolean {
+  return error instanceof RivetError && (error.code === 'SOURCE_CONNECTION_LOST' || error.code === 'SOURCE_UNREACHABLE')
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+  })
+}
+
 /** Exports every chunk not yet committed; returns all parts in chunk order. */
 async function runChunks(run: ModeRun<'chunked'>): Promise<PartRecord[]> {
   const { plan, settings, writer, logger } = run
@@ -52,26 +70,51 @@ async function runChunks(run: ModeRun<'chunked'>): Promise<PartRecord[]> {
   const stop = new AbortController()
   const signal = AbortSignal.any([run.signal, stop.signal])
   let failure: unknown
-  const worker = async (source: Source) => {
-    while (todo.length && !signal.aborted) {
-      const index = todo.shift()!
-      const chunk: Chunk = checkpoint.chunks[index]
-      const parts = await writer.slice(source, { column: settings.column, ...chunk }, signal)
-      await record(index, parts)
+  // A chunk whose source connection is lost is read again on a new connection (its parts from
+  // the failed try are already removed); any other failure stops the run.
+  const worker = async (first: Source | undefined) => {
+    let source = first
+    /** Whether `source` is a connection of this worker's own, closed when it is done. */
+    let owned = false
+    try {
+      while (todo.length && !signal.aborted) {
+        const index = todo.shift()!
+        const chunk: Chunk = checkpoint.chunks[index]
+        for (let attempt = 1;; attempt++) {
+          try {
+            if (!source) {
+              source = await run.openSource()
+              owned = true
+            }
+            const parts = await writer.slice(source, { column: settings.column, ...chunk }, signal)
+            await record(index, parts)
+            break
+          } catch (error) {
+            if (signal.aborted || attempt >= settings.maxAttempts || !connectionLost(error)) throw error
+            logger.warn(
+              `export ${plan.name}: chunk ${index + 1} of ${checkpoint.chunks.length}: ${(error as Error).message}; ` +
+                `trying again on a new connection (${attempt + 1} of ${settings.maxAttempts})`,
+            )
+            if (owned) await source?.close().catch(() => {})
+            source = undefined
+            await pause(1000 * 2 ** (attempt - 1), signal)
+          }
+        }
+      }
+    } finally {
+      if (owned) await source?.close()
     }
   }
   const workers = Math.min(settings.parallel, todo.length)
   const running: Promise<void>[] = []
   for (let w = 0; w < workers; w++) {
     running.push((async () => {
-      const source = w === 0 ? run.source : await run.openSource()
       try {
-        await worker(source)
+        // The first worker reads on the run's connection; the others open their own.
+        await worker(w === 0 ? run.source : undefined)
       } catch (error) {
         failure ??= error
         stop.abort(error)
-      } finally {
-        if (w > 0) await source.close()
       }
     })())
   }

@@ -7,6 +7,12 @@ import { networkErrorReason } from '../network.ts'
 // ER_COLUMNACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR
 const AUTH_ERRNOS = new Set([1045, 1044, 1142, 1143, 1698])
 
+/**
+ * A connection that went away under a query: mysql2's codes for a closed socket, and the server's
+ * ER_SERVER_SHUTDOWN (1053) and ER_CONNECTION_KILLED (1927).
+ */
+const LOST_CODES = new Set(['PROTOCOL_CONNECTION_LOST', 'EPIPE', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED'])
+
 /** Classifies a mysql2 error. `target` is `host:port/database`, without secrets. */
 export function mysqlError(error: unknown, target: string): RivetError {
   if (error instanceof RivetError) return error
@@ -34,6 +40,9 @@ export function mysqlError(error: unknown, target: string): RivetError {
       'SOURCE_TLS',
       error,
     )
+  }
+  if (e.code && LOST_CODES.has(e.code)) {
+    return sourceError(`MySQL at ${target}: the connection was lost: ${message}`, 'SOURCE_CONNECTION_LOST', error)
   }
   if (e.sqlState) return sourceError(`MySQL at ${target}: ${message} (${e.code})`, 'SOURCE_QUERY', error)
   if (/ssl|tls|certificate/i.test(message)) {

@@ -3,6 +3,17 @@ import { authError, RivetError, sourceError } from '../../errors.ts'
 import { redact } from '../../log/redact.ts'
 import { networkErrorReason } from '../network.ts'
 
+/** postgres.js's codes for a connection that closed under a query. */
+const LOST_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'EPIPE'])
+
+/**
+ * Whether `code` says the connection went away: closed under the driver, a connection exception
+ * (SQLSTATE class 08) or the server shutting down (57P01-57P03).
+ */
+function connectionLost(code: string): boolean {
+  return LOST_CODES.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code)
+}
+
 /** Classifies an error from postgres.js. `target` is `host:port/database`, without secrets. */
 export function pgError(error: unknown, target: string): RivetError {
   if (error instanceof RivetError) return error
@@ -31,6 +42,9 @@ export function pgError(error: unknown, target: string): RivetError {
       'PERMISSION_DENIED',
       error,
     )
+  }
+  if (connectionLost(code)) {
+    return sourceError(`PostgreSQL at ${target}: the connection was lost: ${message}`, 'SOURCE_CONNECTION_LOST', error)
   }
   if (e.severity) {
     return sourceError(`PostgreSQL at ${target}: ${message} (SQLSTATE ${code})`, 'SOURCE_QUERY', error)
