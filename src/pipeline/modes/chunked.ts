@@ -14,7 +14,8 @@ import type { Mode, ModeRun } from './mode.ts'
 
 /** Whether a source failure is a lost or refused connection, which a new connection may not have. */
 function connectionLost(error: unknown): boolean {
-  return error instanceof RivetError && (error.code === 'SOURCE_CONNECTION_LOST' || error.code === 'SOURCE_UNREACHABLE')
+  return error instanceof RivetError &&
+    (error.code === 'SOURCE_CONNECTION_LOST' || error.code === 'SOURCE_UNREACHABLE')
 }
 
 /** Waits `ms`, or less when `signal` aborts. */
@@ -92,7 +93,9 @@ async function runChunks(run: ModeRun<'chunked'>): Promise<PartRecord[]> {
           } catch (error) {
             if (signal.aborted || attempt >= settings.maxAttempts || !connectionLost(error)) throw error
             logger.warn(
-              `export ${plan.name}: chunk ${index + 1} of ${checkpoint.chunks.length}: ${(error as Error).message}; ` +
+              `export ${plan.name}: chunk ${index + 1} of ${checkpoint.chunks.length}: ${
+                (error as Error).message
+              }; ` +
                 `trying again on a new connection (${attempt + 1} of ${settings.maxAttempts})`,
             )
             if (owned) await source?.close().catch(() => {})

@@ -11,7 +11,12 @@ const AUTH_ERRNOS = new Set([1045, 1044, 1142, 1143, 1698])
  * A connection that went away under a query: mysql2's codes for a closed socket, and the server's
  * ER_SERVER_SHUTDOWN (1053) and ER_CONNECTION_KILLED (1927).
  */
-const LOST_CODES = new Set(['PROTOCOL_CONNECTION_LOST', 'EPIPE', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED'])
+const LOST_CODES = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'EPIPE',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+])
 
 /** Classifies a mysql2 error. `target` is `host:port/database`, without secrets. */
 export function mysqlError(error: unknown, target: string): RivetError {
@@ -42,7 +47,11 @@ export function mysqlError(error: unknown, target: string): RivetError {
     )
   }
   if (e.code && LOST_CODES.has(e.code)) {
-    return sourceError(`MySQL at ${target}: the connection was lost: ${message}`, 'SOURCE_CONNECTION_LOST', error)
+    return sourceError(
+      `MySQL at ${target}: the connection was lost: ${message}`,
+      'SOURCE_CONNECTION_LOST',
+      error,
+    )
   }
   if (e.sqlState) return sourceError(`MySQL at ${target}: ${message} (${e.code})`, 'SOURCE_QUERY', error)
   if (/ssl|tls|certificate/i.test(message)) {

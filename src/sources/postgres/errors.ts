@@ -44,7 +44,11 @@ export function pgError(error: unknown, target: string): RivetError {
     )
   }
   if (connectionLost(code)) {
-    return sourceError(`PostgreSQL at ${target}: the connection was lost: ${message}`, 'SOURCE_CONNECTION_LOST', error)
+    return sourceError(
+      `PostgreSQL at ${target}: the connection was lost: ${message}`,
+      'SOURCE_CONNECTION_LOST',
+      error,
+    )
   }
   if (e.severity) {
     return sourceError(`PostgreSQL at ${target}: ${message} (SQLSTATE ${code})`, 'SOURCE_QUERY', error)
