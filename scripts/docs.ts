@@ -60,6 +60,7 @@ const FLAG_HELP: Record<string, string> = {
   'metrics-file':
     "write each export's Prometheus metrics to this file (node_exporter textfile collector), replaced atomically",
   'accept-drift': "take the columns as they are now as the new baseline when they differ from the last run's",
+  follow: 'cdc: run again every `rollover` until SIGTERM/Ctrl-C, committing each run (see docs/cdc.md)',
   offline: 'check the config file alone (keys, types, files, variables); contacts nothing',
   'run-id': 'validate this run instead of the latest committed one',
   limit: 'history: list at most this many runs per export, newest first (default 20)',

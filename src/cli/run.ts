@@ -8,15 +8,29 @@ import { type ExportResult, runExport } from '../pipeline/run.ts'
 import { typeName } from '../types/output.ts'
 import { VERSION } from '../version.ts'
 import { CONFIG_OPTIONS } from './args.ts'
+import { capturePlan } from '../pipeline/capture.ts'
 import type { Command } from './command.ts'
 import { loadFromArgs, selectExports, withSource } from './context.ts'
 import type { RunDocument } from './documents.ts'
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, Math.max(0, ms))
+    signal.addEventListener('abort', done, { once: true })
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+  })
+}
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'run every export (or the named ones)',
   usage:
-    'rivet run -c FILE [-e NAME]... [-p key=value]... [--resume] [--reconcile] [--accept-drift] [--metrics-file PATH] [--json] [--dry-run]',
+    'rivet run -c FILE [-e NAME]... [-p key=value]... [--resume] [--reconcile] [--accept-drift] [--follow] [--metrics-file PATH] [--json] [--dry-run]',
   options: {
     ...CONFIG_OPTIONS,
     'dry-run': { type: 'boolean' },
@@ -24,6 +38,7 @@ export const runCommand: Command = {
     reconcile: { type: 'boolean' },
     'accept-drift': { type: 'boolean' },
     'metrics-file': { type: 'string' },
+    follow: { type: 'boolean' },
   },
   async run({ values, logger, signal }) {
     const loaded = await loadFromArgs('run', values)
@@ -59,6 +74,14 @@ export const runCommand: Command = {
         return { document, text: text.join('\n') }
       })
     }
+    const follow = values.follow === true
+    const notCdc = exports.find((e) => e.mode !== 'cdc')
+    if (follow && notCdc) {
+      throw configError(
+        `--follow keeps reading changes: export ${notCdc.name} has mode: ${notCdc.mode}, not cdc`,
+        'USAGE',
+      )
+    }
     const results: ExportResult[] = []
     const metrics = loaded.config.metrics
     const report = new RunReport({
@@ -73,12 +96,19 @@ export const runCommand: Command = {
           acceptDrift: values['accept-drift'] === true,
           openSource: () => openSource(loaded.config.source, (p) => resolvePath(loaded, p)),
         }
-        for (const exp of exports) {
-          report.start(exp.name)
-          const result = await runExport(loaded, exp, source, logger, signal, options)
-          report.succeeded(result)
-          results.push(result)
-        }
+        // --follow: a bounded run of every export, again every `rollover`, until a signal; one
+        // that comes between runs ends it cleanly, one that comes during a run discards that run.
+        const every = follow ? Math.min(...exports.map((e) => capturePlan(e).rolloverSeconds)) * 1000 : 0
+        do {
+          const began = Date.now()
+          for (const exp of exports) {
+            report.start(exp.name)
+            const result = await runExport(loaded, exp, source, logger, signal, options)
+            report.succeeded(result)
+            results.push(result)
+          }
+          if (follow) await pause(every - (Date.now() - began), signal)
+        } while (follow && !signal.aborted)
       })
     } catch (error) {
       // Exports that finished before the failure are committed; the document says which.

@@ -332,6 +332,9 @@ const exportSchema = z.strictObject({
   max_slot_lag: size.optional().describe(
     'cdc: warn at every run when the slot keeps more change log than this on the server (default 1GB)',
   ),
+  rollover: duration.optional().describe(
+    'cdc with rivet run --follow: how often to commit what was read (parts, manifest, position); default 5m',
+  ),
   format: z.enum(['parquet', 'csv']).default('parquet').describe('output file format'),
   compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).optional()
     .describe('parquet: zstd (default) | snappy | gzip | none; csv: none (default) | gzip | zstd'),
@@ -383,7 +386,7 @@ const MODE_KEYS = {
   incremental: ['cursor_column'],
   chunked: ['chunk_column', 'chunk_size', 'parallel', 'chunk_max_attempts'],
   time_window: ['time_column', 'days_window'],
-  cdc: ['slot', 'publication', 'max_slot_lag'],
+  cdc: ['slot', 'publication', 'max_slot_lag', 'rollover'],
 } as const
 const REQUIRED_KEYS = {
   incremental: ['cursor_column'],

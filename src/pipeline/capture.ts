@@ -10,6 +10,9 @@ import type { Column } from '../types/output.ts'
 /** Change log a slot may keep before every run warns: a forgotten slot fills the server's disk. */
 export const DEFAULT_MAX_SLOT_LAG = 1024 ** 3
 
+/** How often `rivet run --follow` commits what it read. */
+export const DEFAULT_ROLLOVER_SECONDS = 300
+
 /** The slot an export reads unless `slot:` names one: `rivet_<name>`, as slot names allow. */
 export function defaultSlotName(exportName: string): string {
   return `rivet_${exportName.toLowerCase().replaceAll('-', '_')}`.slice(0, 63)
@@ -18,7 +21,14 @@ export function defaultSlotName(exportName: string): string {
 /** The cdc settings of an export, with their defaults. */
 export function capturePlan(
   exp: ExportConfig,
-): { mode: 'cdc'; table: string; slot: string; publication: string; maxSlotLag: number } {
+): {
+  mode: 'cdc'
+  table: string
+  slot: string
+  publication: string
+  maxSlotLag: number
+  rolloverSeconds: number
+} {
   const slot = exp.slot ?? defaultSlotName(exp.name)
   return {
     mode: 'cdc',
@@ -26,6 +36,7 @@ export function capturePlan(
     slot,
     publication: exp.publication ?? slot,
     maxSlotLag: exp.max_slot_lag ?? DEFAULT_MAX_SLOT_LAG,
+    rolloverSeconds: exp.rollover ?? DEFAULT_ROLLOVER_SECONDS,
   }
 }
 

@@ -18,7 +18,14 @@ import { listFiles, tempDir, writeConfig } from '../helpers/files.ts'
 import { duck } from '../helpers/parquet.ts'
 import { PG_URL, pgExec } from '../helpers/pg.ts'
 
-const SLOTS = ['rivet_cdc_main', 'rivet_cdc_full', 'rivet_cdc_kill', 'rivet_cdc_race', 'rivet_cdc_busy']
+const SLOTS = [
+  'rivet_cdc_main',
+  'rivet_cdc_full',
+  'rivet_cdc_kill',
+  'rivet_cdc_race',
+  'rivet_cdc_busy',
+  'rivet_cdc_follow',
+]
 
 async function pgRows(sql: string): Promise<Record<string, unknown>[]> {
   const client = postgres(PG_URL, { max: 1, onnotice: () => {} })
@@ -241,7 +248,8 @@ describe('cdc', () => {
     const file = config(dir, '  - name: cdc-full\n    table: rivet_cdc_full\n    mode: cdc\n')
     expect((await rivet(['run', '-c', file])).code).toBe(0)
     await pgExec(`update rivet_cdc_full set note = 'b'; delete from rivet_cdc_full`)
-    expect((await rivet(['run', '-c', file])).code).toBe(0)
+    // The same reader under Deno.
+    expect((await rivet(['run', '-c', file], { runtime: 'deno' })).code).toBe(0)
     const rows = await changes(
       join(dir, 'out', 'cdc-full'),
       '_rivet_op, note, length(big)::int as big, _rivet_unchanged',
@@ -292,6 +300,47 @@ describe('cdc', () => {
     },
     60_000,
   )
+
+  test('--follow commits every rollover until SIGTERM; nothing is lost', async () => {
+    await pgExec(`
+      drop table if exists rivet_cdc_follow;
+      create table rivet_cdc_follow (id int primary key);
+      insert into rivet_cdc_follow values (1);
+    `)
+    const dir = tempDir()
+    const file = config(
+      dir,
+      '  - name: cdc-follow\n    table: rivet_cdc_follow\n    mode: cdc\n    rollover: 1s\n',
+    )
+    const out = join(dir, 'out', 'cdc-follow')
+    const child = spawn(process.execPath, [join(ROOT, 'mod.ts'), 'run', '-c', file, '--follow'], {
+      stdio: 'ignore',
+    })
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    const until = async (check: () => Promise<boolean>) => {
+      for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 100))
+    }
+    const ids = async () => (await changes(out, 'id')).map((r) => Number(r.id))
+    await until(async () => (await ids()).includes(1))
+    await pgExec(`insert into rivet_cdc_follow values (2)`)
+    await until(async () => (await ids()).includes(2))
+    await pgExec(`insert into rivet_cdc_follow values (3)`)
+    await until(async () => (await ids()).includes(3))
+    expect(await ids()).toEqual([1, 2, 3])
+    // Each commit is a run of its own: the snapshot, then one per change here.
+    expect(manifests(out).filter((m) => m.rows > 0).length).toBeGreaterThanOrEqual(3)
+    child.kill('SIGTERM')
+    expect([0, 130]).toContain((await exited) ?? -1)
+    expect((await rivet(['run', '-c', file])).code).toBe(0)
+    expect(await ids()).toEqual([1, 2, 3])
+    // A batch export cannot follow.
+    const batch = config(dir, '  - name: batch\n    table: rivet_cdc_follow\n')
+    expectRunError(await rivet(['run', '-c', batch, '--follow', '--json']), {
+      exit: 2,
+      code: 'USAGE',
+      message: /--follow .* export batch has mode: full, not cdc/,
+    })
+  }, 30_000)
 
   test('two runs at once: one reads the slot, the other exits 5 STATE_CONFLICT', async () => {
     await pgExec(`
