@@ -169,7 +169,14 @@ const LOB_TEXT_REPEAT = 500_000
 const LOB_BYTES = 4 * 1024 * 1024
 
 beforeAll(async () => {
-  if (!own) await mssql(`if db_id(N'${database}') is null create database ${database}`, 'master')
+  if (!own) {
+    await mssql(`if db_id(N'${database}') is null create database ${database}`, 'master').catch((e) => {
+      throw new Error(
+        `no Babelfish on ${url.host} (${e.message}): run scripts/services.sh, which starts it from ` +
+          `../shared/babelfish, or set ${URL_ENV} to another server`,
+      )
+    })
+  }
   version = String((await mssql('select @@version'))[0][0])
   console.log(`real SQL Server suite against: ${version.split('\n')[0]}`)
   await mssql(matrixTableSql('dbo.rivet_matrix'))
