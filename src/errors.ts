@@ -26,6 +26,8 @@ export class RivetError extends Error {
   document?: Record<string, unknown>
   /** A report for people, printed before the error line (e.g. `check`'s column table). */
   report?: string
+  /** The run it ended, when one had started (for notifications). */
+  runId?: string
   constructor(
     /** Stable machine-readable code, e.g. `CONFIG_INVALID`, `AUTH_FAILED`. */
     readonly code: string,

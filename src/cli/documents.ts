@@ -24,6 +24,9 @@ const exportResult = z.strictObject({
   location: z.string().describe("where the export's files went (directory, bucket/prefix, or stdout)"),
   manifest: z.string().nullable().describe('the manifest path relative to location; null for stdout'),
   duration_ms: z.number().int(),
+  drift: z.array(z.string()).optional().describe(
+    'changes of the output columns since the last run that on_schema_drift (or --accept-drift) let through',
+  ),
 })
 
 /** `rivet run --json`. */

@@ -3,6 +3,9 @@ import { resolvePath } from '../config/load.ts'
 import { asRivetError, configError } from '../errors.ts'
 import { openSource } from '../sources/open.ts'
 import { planExport } from '../pipeline/plan.ts'
+import { requiredEnv } from '../config/env.ts'
+import { Secret } from '../log/secret.ts'
+import { Notifier } from '../pipeline/notify.ts'
 import { RunReport } from '../pipeline/report.ts'
 import { type ExportResult, runExport } from '../pipeline/run.ts'
 import { typeName } from '../types/output.ts'
@@ -84,9 +87,16 @@ export const runCommand: Command = {
     }
     const results: ExportResult[] = []
     const metrics = loaded.config.metrics
+    const notifications = loaded.config.notifications
     const report = new RunReport({
       metricsFile: values['metrics-file'] as string | undefined,
       pushgateway: metrics && { url: metrics.pushgateway, job: metrics.job },
+      notifier: notifications && new Notifier(
+        new Secret(requiredEnv(notifications.webhook_url_env, 'notifications.webhook_url_env')),
+        notifications.webhook_url_env,
+        new Set(notifications.on),
+        logger,
+      ),
     }, logger)
     try {
       await withSource(loaded, async (source) => {

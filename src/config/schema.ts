@@ -435,6 +435,15 @@ export const configSchema = z.strictObject({
   }).optional().describe(
     'Prometheus metrics of every run, grouped by export (also written to a file with rivet run --metrics-file)',
   ),
+  notifications: z.strictObject({
+    webhook_url_env: envName.describe(
+      'environment variable holding the incoming-webhook URL (Slack, Teams, Mattermost); a secret, never logged',
+    ),
+    on: z.array(z.enum(['failure', 'drift', 'quality'])).min(1).default(['failure', 'drift', 'quality'])
+      .describe(
+        'which events post a message: a failed export, a schema drift, a failed quality rule (default all)',
+      ),
+  }).optional().describe('one JSON message per event of a run, in the shape of a Slack incoming webhook'),
 }).superRefine((config, ctx) => {
   const source = config.source
   if (source.type !== 'sqlite') {

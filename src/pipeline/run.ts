@@ -8,11 +8,11 @@ import { type LoadedConfig, resolvePath } from '../config/load.ts'
 import type { ExportConfig } from '../config/schema.ts'
 import type { Destination } from '../destinations/destination.ts'
 import { openDestination } from '../destinations/open.ts'
-import { authError } from '../errors.ts'
+import { authError, RivetError } from '../errors.ts'
 import type { Logger } from '../log/logger.ts'
 import { formatBytes, showProgress } from '../log/progress.ts'
 import { type ColumnRange, narrowQuery, type Source } from '../sources/source.ts'
-import { checkDrift, compareSchemas, recordSchema } from './drift.ts'
+import { checkDrift, compareSchemas, describeChange, recordSchema } from './drift.ts'
 import { buildManifest, manifestPath, type QualityFailure } from './manifest.ts'
 import { chunkedMode } from './modes/chunked.ts'
 import { fullMode } from './modes/full.ts'
@@ -39,6 +39,8 @@ export interface ExportResult {
   location: string
   manifest: string | null
   duration_ms: number
+  /** Changes of the output columns since the last run that `on_schema_drift` let through. */
+  drift?: string[]
 }
 
 /** How `rivet run` was asked to run. */
@@ -134,7 +136,7 @@ export async function runExport(
   const mode = MODES[plan.mode.mode] as Mode
   // Every mode keeps its output schema in the state; the modes that keep more get the session.
   const session = await StateSession.open(openStateStore(loaded, exp, logger), plan.name)
-  checkDrift(
+  const drift = checkDrift(
     plan.name,
     session.state.schema,
     plan.output,
@@ -248,6 +250,7 @@ export async function runExport(
       location: destination.location,
       manifest: manifestFile,
       duration_ms: duration,
+      ...(drift.length ? { drift: drift.map(describeChange) } : {}),
     }
   } catch (error) {
     stopProgress()
@@ -257,6 +260,8 @@ export async function runExport(
     if (!manifestWritten && !mode.keepsPartsOnFailure) {
       for (const part of writer.written) await destination.remove(part.path).catch(() => {})
     }
-    throw signal.aborted ? signal.reason : error
+    const failure = signal.aborted ? signal.reason : error
+    if (failure instanceof RivetError) failure.runId ??= runId
+    throw failure
   }
 }
