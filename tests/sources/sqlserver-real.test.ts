@@ -326,25 +326,33 @@ describe(`real SQL Server (${own ? URL_ENV : 'Babelfish from scripts/services.sh
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, ...env },
       })
-      let stderr = ''
-      child.stderr.on('data', (d) => stderr += d)
-      const parts = () => listFiles(join(dir, 'out')).filter((f) => f.endsWith('.csv')).length
-      const deadline = Date.now() + 30_000
-      while (parts() < 1 && Date.now() < deadline) await Bun.sleep(100)
-      expect(parts()).toBeGreaterThanOrEqual(1)
-      expect(await rivetSessions()).toBe(1)
-      const interruptedAt = Date.now()
-      child.kill('SIGINT')
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-      expect(code).toBe(130)
-      expect(Date.now() - interruptedAt).toBeLessThan(10_000)
-      expect(errorLines(stderr)[0]).toMatchObject({ code: 'INTERRUPTED', exit: 130 })
-      expect(listFiles(dir)).toEqual(['rivet.yaml'])
-      // The query stops on the server: SQL Server on the attention; Babelfish, which does not act
-      // on one during a query (BABELFISH_DEVIATIONS.attentionIgnored), once rivet closes the socket.
-      const stopped = Date.now() + 5_000
-      while (await rivetSessions() > 0 && Date.now() < stopped) await Bun.sleep(200)
-      expect(await rivetSessions()).toBe(0)
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
+      try {
+        let stderr = ''
+        child.stderr.on('data', (d) => stderr += d)
+        const parts = () => listFiles(join(dir, 'out')).filter((f) => f.endsWith('.csv')).length
+        const deadline = Date.now() + 30_000
+        while (parts() < 1 && Date.now() < deadline) await Bun.sleep(100)
+        expect(parts()).toBeGreaterThanOrEqual(1)
+        // tedious sends its process id at login: the server's session of this very run.
+        expect(await sessionsOf(child.pid!)).toBe(1)
+        const interruptedAt = Date.now()
+        child.kill('SIGINT')
+        expect(await closed).toBe(130)
+        expect(Date.now() - interruptedAt).toBeLessThan(10_000)
+        expect(errorLines(stderr)[0]).toMatchObject({ code: 'INTERRUPTED', exit: 130 })
+        expect(listFiles(dir)).toEqual(['rivet.yaml'])
+        // The query stops on the server: SQL Server on the attention; Babelfish, which does not
+        // act on one during a query (BABELFISH_DEVIATIONS.attentionIgnored), once rivet closes
+        // the socket.
+        const gone = Date.now() + 10_000
+        while (await sessionsOf(child.pid!) > 0 && Date.now() < gone) await Bun.sleep(200)
+        expect(await sessionsOf(child.pid!)).toBe(0)
+      } finally {
+        // A failed check must not leave the never-ending export running.
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+        await closed
+      }
     },
     SLOW,
   )
@@ -487,8 +495,10 @@ describe(`real SQL Server (${own ? URL_ENV : 'Babelfish from scripts/services.sh
   }, SLOW)
 })
 
-/** How many sessions rivet (its application name) has open on the server. */
-async function rivetSessions(): Promise<number> {
-  const [[n]] = await mssql(`select count(*) from sys.dm_exec_sessions where program_name = N'rivet'`)
+/** How many sessions the rivet process `pid` has open on the server. */
+async function sessionsOf(pid: number): Promise<number> {
+  const [[n]] = await mssql(
+    `select count(*) from sys.dm_exec_sessions where program_name = N'rivet' and host_process_id = ${pid}`,
+  )
   return Number(n)
 }
