@@ -371,6 +371,10 @@ const exportSchema = z.strictObject({
     'when the columns differ from the last committed run: fail (exit 6, nothing written), warn, or continue; ' +
       'default: the top-level on_schema_drift, else fail on a removed, renamed or retyped column and warn on others',
   ),
+  stall_timeout: duration.optional().describe(
+    'fail the export when the source sends no rows and the destination takes no data for this long, ' +
+      'naming which side stalled (exit 3 or 5); default 10m',
+  ),
   meta_columns: z.array(z.enum(META_COLUMN_NAMES)).optional()
     .refine((names) => !names || new Set(names).size === names.length, 'names a column twice')
     .describe(

@@ -18,6 +18,7 @@ import { capturePlan, changeColumns } from './capture.ts'
 import type { DriftPolicy } from './drift.ts'
 import { type MetaColumnName, metaColumns } from './meta.ts'
 import { type PartitionSpec, partitionSpec } from './partitions.ts'
+import { DEFAULT_STALL_TIMEOUT_S } from './stall.ts'
 import { type QualityRules, qualityRules } from './quality.ts'
 
 /**
@@ -60,6 +61,8 @@ export interface ExportPlan {
   quality: QualityRules | undefined
   /** `on_schema_drift`: what a change of the output columns since the last run does. */
   onSchemaDrift: DriftPolicy
+  /** `stall_timeout`: how long a slice may get no rows from the source and give none to the destination. */
+  stallTimeoutMs: number
   /** `skip_empty`: a run with no rows writes no data file. */
   skipEmpty: boolean
   /** Where the export writes (its own destination or the top-level one). */
@@ -218,6 +221,7 @@ export async function planExport(
     maxFileSize: exp.max_file_size,
     skipEmpty: exp.skip_empty ?? false,
     onSchemaDrift: exp.on_schema_drift,
+    stallTimeoutMs: (exp.stall_timeout ?? DEFAULT_STALL_TIMEOUT_S) * 1000,
     destination: exp.destination,
   }
 }

@@ -9,6 +9,7 @@ import { metaAppender } from './meta.ts'
 import type { PartRecord, PartTotals } from './parts.ts'
 import type { ExportPlan } from './plan.ts'
 import { openPartSink } from './sink.ts'
+import { Watchdog } from './stall.ts'
 
 /**
  * Rows and bytes per batch pulled from the source. 2 MB rather than 8 keeps wide rows' batches
@@ -76,26 +77,38 @@ export class RunWriter {
     const rows = source instanceof ReadableStream
       ? source
       : source.read({ query: this.plan.query, columns: this.plan.columns, range, csv }, BATCH_LIMITS)
+    // A change feed may rightly wait for changes; a query's rows are watched for stalls.
+    const watchdog = source instanceof ReadableStream
+      ? undefined
+      : new Watchdog(this.plan.name, this.plan.stallTimeoutMs)
+    const watched = <T>(work: Promise<T>) => watchdog ? watchdog.race(work) : work
     try {
-      await (filter ? rows.pipeThrough(filter) : rows).pipeTo(
+      await watched((filter ? rows.pipeThrough(filter) : rows).pipeTo(
         new WritableStream({
           write: async (batch) => {
+            watchdog?.waitOn('destination')
             for (const observer of this.observers) observer.observe(batch)
             const before = { ...sink.totals }
             await sink.write(this.appendMeta ? this.appendMeta(batch) : batch)
             this.totals.rows += sink.totals.rows - before.rows
             this.totals.bytes += sink.totals.bytes - before.bytes
+            watchdog?.waitOn('source')
           },
         }),
-        { signal },
-      )
-      const parts = await sink.finish()
+        { signal: watchdog ? AbortSignal.any([signal, watchdog.controller.signal]) : signal },
+      ))
+      watchdog?.waitOn('destination')
+      const parts = await watched(sink.finish())
       this.written.push(...parts)
       return parts
     } catch (error) {
-      await sink.abort(error)
+      // A stalled store may not answer the cleanup either: it gets stall_timeout, then the run
+      // ends anyway (an unfinished upload is never visible).
+      await (watchdog ? watchdog.bounded(sink.abort(error)) : sink.abort(error))
       // Whatever broke while stopping on a signal, the signal is the cause the user needs to see.
       throw signal.aborted ? signal.reason : error
+    } finally {
+      watchdog?.stop()
     }
   }
 }
