@@ -65,6 +65,14 @@ export function sqlServerError(error: unknown, target: string): RivetError {
       error,
     )
   }
+  // A socket that closed under a request (tedious: ESOCKET after the connection was made, ECLOSE).
+  if (e?.code === 'ESOCKET' || e?.code === 'ECLOSE') {
+    return sourceError(
+      `SQL Server at ${target}: the connection was lost: ${message}`,
+      'SOURCE_CONNECTION_LOST',
+      error,
+    )
+  }
   if (typeof e?.number === 'number' && PERMISSION_NUMBERS.has(e.number)) {
     return authError(
       `SQL Server at ${target}: ${message}; grant the user SELECT on it`,
