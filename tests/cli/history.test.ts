@@ -61,7 +61,7 @@ describe('rivet history', () => {
     expect(JSON.parse(limited.stdout).exports[0].runs.map((r: { run_id: string }) => r.run_id)).toEqual(
       ids.toReversed().slice(0, 2),
     )
-    const text = await rivet(['history', '-c', file, '-e', 'h'])
+    const text = await rivet(['history', '-c', file, '-e', 'h'], { runtime: 'binary' })
     const lines = text.stdout.trim().split('\n')
     expect(lines[0]).toStartWith('h (')
     expect(lines[1].split(/\s+/).filter(Boolean)).toEqual([

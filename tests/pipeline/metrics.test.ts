@@ -1,14 +1,18 @@
 /**
  * Metrics of `rivet run` against a real Prometheus Pushgateway (started by scripts/services.sh
  * on 127.0.0.1:9091): what rivet pushes, and what it writes with `--metrics-file`, is read back
- * through the Pushgateway's JSON API, so Prometheus' own parser checks the exposition.
+ * through the Pushgateway's JSON API, so Prometheus' own parser checks the exposition. Retries are
+ * counted through MinIO behind Toxiproxy.
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { startRivet, waitFor } from '../helpers/background.ts'
 import { rivet } from '../helpers/cli.ts'
 import { tempDir, writeConfig } from '../helpers/files.ts'
 import { PG_URL, pgExec } from '../helpers/pg.ts'
+import { listKeys, MINIO_ENV, newBucket } from '../helpers/s3.ts'
+import { Proxy } from '../helpers/toxiproxy.ts'
 
 const PUSHGATEWAY = process.env.RIVET_TEST_PUSHGATEWAY ?? 'http://127.0.0.1:9091'
 
@@ -109,7 +113,43 @@ describe('metrics', () => {
     }
   })
 
-  test('a Pushgateway that does not answer is logged and leaves the exit code alone', async () => {
+  test('retries: a store that stalls for 2.5 s mid-run is retried, and the file counts it', async () => {
+    const proxy = await Proxy.create('rivet-metrics-minio', '127.0.0.1:9000')
+    try {
+      const bucket = await newBucket()
+      const dir = tempDir()
+      const file = writeConfig(
+        dir,
+        `source: { type: postgres, url: "${PG_URL}" }\ndestination:\n  type: s3\n  bucket: ${bucket}\n` +
+          `  endpoint: http://${proxy.address}\n  access_key_env: RIVET_S3_KEY\n  secret_key_env: RIVET_S3_SECRET\n` +
+          'exports:\n  - name: r\n    query: "select i, repeat(md5(i::text), 8) as pad from generate_series(1, 100000) i"\n' +
+          '    format: csv\n    max_file_size: 256KB\n',
+      )
+      const metricsFile = join(dir, 'rivet.prom')
+      const run = startRivet(['run', '-c', file, '--metrics-file', metricsFile], { ...MINIO_ENV })
+      await waitFor(async () => (await listKeys(bucket)).some((k) => k.endsWith('.csv')), run, 30_000)
+      // Data is swallowed until the toxic goes, which closes the connection: the request is retried.
+      await proxy.toxic('timeout', { timeout: 0 }, 'upstream')
+      await Bun.sleep(2500)
+      await proxy.reset()
+      expect((await run.exited).code).toBe(0)
+      const job = `rivet-test-retries-${Date.now().toString(36)}`
+      expect(
+        (await fetch(`${PUSHGATEWAY}/metrics/job/${job}`, { method: 'PUT', body: readFileSync(metricsFile) }))
+          .status,
+      )
+        .toBe(200)
+      const [group] = [...(await groups(job)).values()]
+      expect(metric(group, 'rivet_export_retries_total')!.values.r).toBeGreaterThanOrEqual(1)
+      expect(metric(group, 'rivet_export_success')!.values.r).toBe(1)
+      expect(metric(group, 'rivet_export_rows_total')!.values.r).toBe(100000)
+      await fetch(`${PUSHGATEWAY}/metrics/job/${job}`, { method: 'DELETE' })
+    } finally {
+      await proxy.delete()
+    }
+  }, 60_000)
+
+  test('a Pushgateway that does not answer is logged and leaves the exit code alone (binary)', async () => {
     const dir = tempDir()
     const file = writeConfig(
       dir,
@@ -118,7 +158,7 @@ describe('metrics', () => {
       } }\n` +
         'metrics: { pushgateway: "http://127.0.0.1:1" }\nexports:\n  - { name: a, table: public.rivet_metrics }\n',
     )
-    const result = await rivet(['run', '-c', file])
+    const result = await rivet(['run', '-c', file], { runtime: 'binary' })
     expect(result.code).toBe(0)
     expect(result.stderr).toContain('metrics: push of export a to http://127.0.0.1:1 failed')
   })

@@ -141,7 +141,10 @@ describe('notifications', () => {
       'notifications: the webhook in RIVET_TEST_WEBHOOK did not take the failure',
     )
     expect(unanswered.stderr).not.toContain('notify-secret-token')
-    const unset = await rivet(['run', '-c', gone], { env: { RIVET_TEST_WEBHOOK: undefined } })
+    const unset = await rivet(['run', '-c', gone], {
+      runtime: 'binary',
+      env: { RIVET_TEST_WEBHOOK: undefined },
+    })
     expect(unset.code).toBe(2)
     expect(unset.stderr).toContain(
       'notifications.webhook_url_env names the environment variable RIVET_TEST_WEBHOOK',

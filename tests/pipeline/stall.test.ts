@@ -20,7 +20,7 @@ const SLEEPY =
   'from generate_series(1, 20000) i'
 
 describe('stall_timeout', () => {
-  test('a source that stops sending rows: exit 3 naming the source, nothing committed', async () => {
+  test('a source that stops sending rows: exit 3 naming the source, nothing committed (binary)', async () => {
     const dir = tempDir()
     const out = join(dir, 'out')
     const file = writeConfig(
@@ -29,7 +29,7 @@ describe('stall_timeout', () => {
         `  - { name: s, query: "${SLEEPY}", format: csv, max_file_size: 64KB, stall_timeout: 2 }\n`,
     )
     const started = Date.now()
-    const result = await rivet(['run', '-c', file])
+    const result = await rivet(['run', '-c', file], { runtime: 'binary' })
     const seconds = (Date.now() - started) / 1000
     expect(result.code).toBe(3)
     const errors = errorLines(result.stderr)
