@@ -51,11 +51,11 @@ const pendingSchema = z.strictObject({
 
 const captureSchema = z.strictObject({
   slot: z.string(),
-  position: z.string().regex(/^[0-9A-F]{16}$/).describe(
+  position: z.string().regex(/^[0-9A-F]{16}$/).optional().describe(
     'every change up to here is in committed parts (an LSN as 16 hex digits, like _rivet_position); the ' +
-      'next run reads from here',
+      'next run reads from here. Absent while the first run, which made the slot, has not committed',
   ),
-  run_id: z.string().regex(RUN_ID_PATTERN).describe('the run that committed it'),
+  run_id: z.string().regex(RUN_ID_PATTERN).describe('the run that committed the position, or made the slot'),
 })
 
 /** The state of one export; docs/schemas/state.schema.json is generated from it. */

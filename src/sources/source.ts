@@ -158,12 +158,15 @@ export interface ChangeCapture {
   /**
    * Checks the server, the privileges and the table, creates the publication and slot when they
    * do not exist yet, and opens a read from `from` (a position a previous run committed;
-   * undefined: a first run, which starts with a snapshot consistent with the slot).
+   * undefined: a first run, which starts with a snapshot consistent with the slot). `replace`: the
+   * slot, if there is one, was made by a first run of this export that never committed, and is
+   * made again.
    */
   open(
     target: CaptureTarget,
     columns: Column[],
     from: string | undefined,
+    replace: boolean,
     limits: BatchLimits,
   ): Promise<ChangeFeed>
   /** Removes the slot and the publication; says which of them existed. */

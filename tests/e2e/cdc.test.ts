@@ -7,7 +7,7 @@
  * one-line errors of a table without a key, a user without REPLICATION and a slot in use.
  * Every slot a test creates is dropped at the end: a leftover slot keeps WAL on the shared server.
  */
-import { afterAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -44,7 +44,16 @@ async function dropSlots(): Promise<void> {
   `)
 }
 
-afterAll(dropSlots)
+// One run of this file at a time on the server (a whole-suite run and a run of this file alone use
+// the same slot names): a session lock, released when its connection ends.
+const lock = postgres(PG_URL, { max: 1, onnotice: () => {} })
+beforeAll(async () => {
+  await lock.unsafe('select pg_advisory_lock(20261221)')
+})
+afterAll(async () => {
+  await dropSlots()
+  await lock.end()
+})
 
 function manifests(exportDir: string): Manifest[] {
   const runs = join(exportDir, '_rivet', 'runs')
@@ -262,39 +271,54 @@ describe('cdc', () => {
   })
 
   test(
-    'kill -9 mid-run, then a run: every change is in committed parts, repeats only by (position, seq)',
+    'kill -9 mid-snapshot and mid-run, then a run: every change is in committed parts once',
     async () => {
       await pgExec(`
       drop table if exists rivet_cdc_kill;
       create table rivet_cdc_kill (id int primary key, payload text);
+      insert into rivet_cdc_kill select i, repeat(md5(i::text), 8) from generate_series(1, 100000) i;
     `)
       const dir = tempDir()
       const file = config(dir, '  - name: cdc-kill\n    table: rivet_cdc_kill\n    mode: cdc\n')
-      expect((await rivet(['run', '-c', file])).code).toBe(0)
+      const out = join(dir, 'out', 'cdc-kill')
+      /** Starts a run and kills it with SIGKILL once it logs `line`. */
+      const killAt = async (line: string) => {
+        const child = spawn(process.execPath, [join(ROOT, 'mod.ts'), 'run', '-c', file], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        })
+        const exited = new Promise((resolve) => child.on('close', resolve))
+        await new Promise<void>((resolve) => {
+          child.stderr.on('data', (d: Buffer) => {
+            if (d.toString().includes(line)) setTimeout(resolve, 50)
+          })
+          // A run that ends before the line (an error) fails the expectation below, not the timeout.
+          child.on('close', () => resolve())
+        })
+        child.kill('SIGKILL')
+        expect(await exited).toBe(null)
+      }
+      // Killed while writing the snapshot: the slot it made is made again, with a new snapshot.
+      await killAt('writing a snapshot')
+      expect(manifests(out)).toHaveLength(0)
+      const first = await rivet(['run', '-c', file])
+      expect(first.code).toBe(0)
+      expect(first.stderr).toContain('stopped before committing; the slot and its snapshot are made again')
+      expect(manifests(out)).toHaveLength(1)
+      expect(manifests(out)[0].rows).toBe(100000)
+
       await pgExec(`
-      insert into rivet_cdc_kill select i, repeat(md5(i::text), 8) from generate_series(1, 100000) i;
+      insert into rivet_cdc_kill select i, repeat(md5(i::text), 8) from generate_series(100001, 200000) i;
       update rivet_cdc_kill set payload = 'u' where id % 1000 = 0;
     `)
-      const child = spawn(process.execPath, [join(ROOT, 'mod.ts'), 'run', '-c', file], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      })
-      const exited = new Promise((resolve) => child.on('close', resolve))
-      await new Promise<void>((resolve) => {
-        child.stderr.on('data', (d: Buffer) => {
-          if (d.toString().includes('reading changes')) setTimeout(resolve, 150)
-        })
-      })
-      child.kill('SIGKILL')
-      expect(await exited).toBe(null)
-      const out = join(dir, 'out', 'cdc-kill')
+      await killAt('reading changes')
       expect(manifests(out)).toHaveLength(1)
       // The slot kept everything: the next run reads it all.
-      const rerun = await rivet(['run', '-c', file])
-      expect(rerun.code).toBe(0)
+      expect((await rivet(['run', '-c', file])).code).toBe(0)
       const rows = await changes(out, '_rivet_op as op, id, payload, _rivet_position as p, _rivet_seq as s')
+      expect(rows.filter((r) => r.op === 'r')).toHaveLength(100000)
       expect(rows.filter((r) => r.op === 'c')).toHaveLength(100000)
       expect(rows.filter((r) => r.op === 'u').map((r) => Number(r.id))).toEqual(
-        Array.from({ length: 100 }, (_, i) => (i + 1) * 1000),
+        Array.from({ length: 200 }, (_, i) => (i + 1) * 1000),
       )
       expect(new Set(rows.map((r) => `${r.p}/${r.s}`)).size).toBe(rows.length)
     },

@@ -26,6 +26,23 @@ export const cdcMode: Mode<'cdc'> = {
     }
     const session = run.state!
     const saved = session.state.capture
+    // A first run that made the slot and stopped before committing left its claim: if its
+    // manifest is not there either, nothing was read from the slot, which is made again.
+    let replace = false
+    if (saved && !saved.position) {
+      if (await run.committed(saved.run_id)) {
+        throw configError(
+          `export ${plan.name}: run ${saved.run_id} wrote its snapshot but stopped before saving its position; ` +
+            `run rivet cdc drop -e ${plan.name} and rivet state reset -e ${plan.name} to start over`,
+          'STATE_MISMATCH',
+        )
+      }
+      replace = true
+      logger.info(
+        `export ${plan.name}: run ${saved.run_id} made slot ${saved.slot} and stopped before committing; ` +
+          'the slot and its snapshot are made again',
+      )
+    }
     if (saved && saved.slot !== settings.slot) {
       throw configError(
         `export ${plan.name}: the state at ${session.where} is about slot ${saved.slot}, the config names ` +
@@ -44,9 +61,13 @@ export const cdcMode: Mode<'cdc'> = {
       )
     }
     const table = plan.columns.slice(0, plan.columns.length - CHANGE_COLUMNS.length)
-    const feed = await capture.open(target, table, saved?.position, BATCH_LIMITS)
+    const feed = await capture.open(target, table, saved?.position, replace, BATCH_LIMITS)
     let parts
     try {
+      // The slot is this export's from now on: a run that stops before committing leaves the claim.
+      if (feed.snapshot) {
+        await session.save({ ...session.state, capture: { slot: settings.slot, run_id: run.runId } })
+      }
       logger.info(
         feed.snapshot
           ? `export ${plan.name}: created slot ${settings.slot}; writing a snapshot of ${settings.table}, then its changes`

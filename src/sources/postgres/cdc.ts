@@ -203,6 +203,7 @@ export class PgCapture implements ChangeCapture {
     target: CaptureTarget,
     columns: Column[],
     from: string | undefined,
+    replace: boolean,
     limits: BatchLimits,
   ): Promise<ChangeFeed> {
     try {
@@ -213,11 +214,13 @@ export class PgCapture implements ChangeCapture {
         [target.slot],
       )
       if (slot?.[0]) throw await this.inUse(target, Number(slot[0]))
-      if (from === undefined && slot) {
+      if (from === undefined && slot && replace) {
+        await this.host.queryText('select pg_drop_replication_slot($1)', [target.slot])
+      } else if (from === undefined && slot) {
         throw sourceError(
-          `replication slot ${target.slot} exists on ${this.host.target} but this export has committed no position ` +
-            'from it (a first run that stopped before committing, or a slot of something else), so no snapshot ' +
-            'consistent with it can be taken; remove it with rivet cdc drop and run again',
+          `replication slot ${target.slot} exists on ${this.host.target} but this export's state does not know it ` +
+            '(a slot of something else, or the state was reset), so no snapshot consistent with it can be ' +
+            'taken; remove it with rivet cdc drop and run again, or name another slot with the slot: key',
           'CDC_SLOT_UNKNOWN',
         )
       }
