@@ -140,6 +140,11 @@ export interface ChangeFeed {
    * transactions, so a part never splits one.
    */
   readonly batches: ReadableStream<ColumnBatch>
+  /**
+   * Set when the read ended before the server's position because the table's columns changed:
+   * what changed. The next read goes on from there with the columns as they are then.
+   */
+  readonly stopped: string | undefined
   /** The position every change read so far is at or before: what the export commits. */
   position(): string
   /**

@@ -25,6 +25,7 @@ const SLOTS = [
   'rivet_cdc_race',
   'rivet_cdc_busy',
   'rivet_cdc_follow',
+  'rivet_cdc_alter',
 ]
 
 async function pgRows(sql: string): Promise<Record<string, unknown>[]> {
@@ -68,7 +69,9 @@ async function changes(exportDir: string, select = '*'): Promise<Record<string, 
   const files = manifests(exportDir).flatMap((m) => m.parts.map((p) => `'${join(exportDir, p.path)}'`))
   if (!files.length) return []
   return await duck(
-    `select ${select} from read_parquet([${files.join(', ')}]) order by _rivet_position, _rivet_seq`,
+    `select ${select} from read_parquet([${
+      files.join(', ')
+    }], union_by_name = true) order by _rivet_position, _rivet_seq`,
   )
 }
 
@@ -365,6 +368,42 @@ describe('cdc', () => {
       message: /--follow .* export batch has mode: full, not cdc/,
     })
   }, 30_000)
+
+  test('columns added and removed between runs: NULL before a column existed; changes of a dropped one stop', async () => {
+    await pgExec(`
+      drop table if exists rivet_cdc_alter;
+      create table rivet_cdc_alter (id int primary key, gone text);
+      insert into rivet_cdc_alter values (1, 'a');
+    `)
+    const dir = tempDir()
+    const file = config(dir, '  - name: cdc-alter\n    table: rivet_cdc_alter\n    mode: cdc\n')
+    expect((await rivet(['run', '-c', file])).code).toBe(0)
+    await pgExec(`
+      insert into rivet_cdc_alter values (2, 'b');
+      alter table rivet_cdc_alter add column added int;
+      insert into rivet_cdc_alter values (3, 'c', 30);
+    `)
+    // The run plans the new column; the change made before it existed has NULL there.
+    const second = await rivet(['run', '-c', file])
+    expect(second.code).toBe(0)
+    expect(second.stderr).toContain('added')
+    const out = join(dir, 'out', 'cdc-alter')
+    expect(await changes(out, '_rivet_op as op, id, gone, added')).toEqual([
+      { op: 'r', id: 1, gone: 'a', added: null },
+      { op: 'c', id: 2, gone: 'b', added: null },
+      { op: 'c', id: 3, gone: 'c', added: 30 },
+    ])
+    // A change that still has a column the table no longer has cannot be written: one line, exit 3.
+    await pgExec(`
+      insert into rivet_cdc_alter values (4, 'd', 40);
+      alter table rivet_cdc_alter drop column gone;
+    `)
+    expectRunError(await rivet(['run', '-c', file, '--json', '--accept-drift']), {
+      exit: 3,
+      code: 'CDC_SCHEMA_CHANGED',
+      message: /changed since the changes the slot holds next \(column gone is not in the export\)/,
+    })
+  })
 
   test('two runs at once: one reads the slot, the other exits 5 STATE_CONFLICT', async () => {
     await pgExec(`

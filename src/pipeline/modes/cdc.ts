@@ -79,6 +79,12 @@ export const cdcMode: Mode<'cdc'> = {
       throw error
     }
     const position = feed.position()
+    if (feed.stopped) {
+      logger.warn(
+        `export ${plan.name}: ${settings.table} changed (${feed.stopped}); this run stops at ${position}, the ` +
+          'next one reads on with the columns as they are then',
+      )
+    }
     return {
       parts,
       cursor: { column: '_rivet_position', from: saved?.position ?? null, to: position },

@@ -132,7 +132,7 @@ export class PgCapture implements ChangeCapture {
   }
 
   /** Refuses a server, user or table that cannot capture, before anything is created. */
-  private async checkReady(target: CaptureTarget): Promise<string[]> {
+  private async checkReady(target: CaptureTarget): Promise<TableShape> {
     const where = this.host.target
     const [walLevel] = (await this.one('show wal_level'))!
     if (walLevel !== 'logical') {
@@ -156,7 +156,8 @@ export class PgCapture implements ChangeCapture {
       `select c.relreplident::text,
               (select string_agg(a.attname, ',' order by a.attnum) from pg_index i
                  join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
-                where i.indrelid = c.oid and (i.indisprimary or (c.relreplident = 'i' and i.indisreplident)))
+                where i.indrelid = c.oid and (i.indisprimary or (c.relreplident = 'i' and i.indisreplident))),
+              c.oid::text
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = $1 and c.relname = $2 and c.relkind in ('r', 'p')`,
       [schema, name],
@@ -164,7 +165,7 @@ export class PgCapture implements ChangeCapture {
     if (!table) {
       throw sourceError(`PostgreSQL at ${where}: table ${target.table} does not exist`, 'SOURCE_QUERY')
     }
-    const [identity, keys] = table
+    const [identity, keys, oid] = table
     if (identity === 'n' || (identity === 'd' && !keys)) {
       const quoted = `${quoteIdentifier(schema, '"')}.${quoteIdentifier(name, '"')}`
       throw sourceError(
@@ -173,7 +174,12 @@ export class PgCapture implements ChangeCapture {
         'CDC_NO_IDENTITY',
       )
     }
-    return keys ? keys.split(',') : []
+    const types = await this.host.queryText(
+      'select attname::text, atttypid::int::text from pg_attribute where attrelid = $1::oid and attnum > 0 ' +
+        'and not attisdropped',
+      [oid!],
+    )
+    return { keys: keys ? keys.split(',') : [], types: new Map(types.map(([n, t]) => [n!, Number(t)])) }
   }
 
   /** Creates the publication of the table, or checks that the one there publishes it. */
@@ -207,7 +213,7 @@ export class PgCapture implements ChangeCapture {
     limits: BatchLimits,
   ): Promise<ChangeFeed> {
     try {
-      const keys = await this.checkReady(target)
+      const shape = await this.checkReady(target)
       await this.ensurePublication(target)
       const slot = await this.one(
         'select active_pid::text, confirmed_flush_lsn::text from pg_replication_slots where slot_name = $1',
@@ -256,7 +262,7 @@ export class PgCapture implements ChangeCapture {
         replication,
         target,
         columns,
-        keys,
+        shape,
         limits,
         (pid) => this.inUse(target, pid),
       )
@@ -278,8 +284,18 @@ function applicationName(target: CaptureTarget): string {
   return `rivet cdc ${target.slot}`
 }
 
+/** The table as the catalog has it when a read opens. */
+interface TableShape {
+  /** The columns of its primary key (or replica identity index). */
+  keys: string[]
+  /** Each column's type oid. */
+  types: Map<string, number>
+}
+
 /** A relation as the stream last described it, mapped onto the export's columns. */
 interface Relation {
+  /** How its columns differ from the export's in a way rows cannot be written with; else undefined. */
+  changed: string | undefined
   /** For each relation column, the export column it fills. */
   columnIndex: number[]
   /** The relation columns of the table's key (primary key or identity index). */
@@ -308,7 +324,7 @@ class PgChangeFeed implements ChangeFeed {
     private readonly replication: postgres.Sql,
     private readonly target: CaptureTarget,
     private readonly columns: Column[],
-    private readonly keys: string[],
+    private readonly shape: TableShape,
     private readonly limits: BatchLimits,
     /** The error for the slot read by process `pid` meanwhile. */
     private readonly inUse: (pid: number) => Promise<RivetError>,
@@ -345,6 +361,7 @@ class PgChangeFeed implements ChangeFeed {
       this.at = parsePosition(from)
     }
     this.until = parseLsn(String((await this.host.queryText('select pg_current_wal_lsn()::text', []))[0][0]))
+    this.started = this.at
   }
 
   /** The table in the slot's snapshot, as `r` rows at the slot's consistent point. */
@@ -381,6 +398,12 @@ class PgChangeFeed implements ChangeFeed {
   position(): string {
     return positionText(this.at)
   }
+
+  /** Why the read ended before the server's position, if it did. */
+  stopped: string | undefined
+
+  /** Where the read started. */
+  private started = 0n
 
   private async pull(controller: ReadableStreamDefaultController<ColumnBatch>): Promise<void> {
     try {
@@ -454,9 +477,24 @@ class PgChangeFeed implements ChangeFeed {
         case 'begin':
           txn = { rows: [], commitMicros: message.commitMicros }
           break
-        case 'relation':
-          this.relations.set(message.oid, this.relation(message))
+        case 'relation': {
+          const relation = this.relation(message)
+          this.relations.set(message.oid, relation)
+          if (relation?.changed) {
+            // Stop before this transaction: the next run plans the table's columns as they are then.
+            if (!this.snapshot && this.at === this.started && !this.builder.length) {
+              throw sourceError(
+                `table ${this.target.table} changed since the changes the slot holds next (${relation.changed}), ` +
+                  'so they cannot be written with its columns now; accept losing them with rivet cdc drop and ' +
+                  'rivet state reset for this export (a new snapshot), or restore the column',
+                'CDC_SCHEMA_CHANGED',
+              )
+            }
+            this.stopped = relation.changed
+            return false
+          }
           break
+        }
         case 'commit': {
           if (txn && message.endLsn > this.at) {
             const position = positionText(message.endLsn)
@@ -484,20 +522,17 @@ class PgChangeFeed implements ChangeFeed {
     if (message.schema !== this.table.schema || message.name !== this.table.name) return undefined
     const names = this.columns.map((c) => c.name)
     const streamed = message.columns.map((c: RelationColumn) => c.name)
-    const added = streamed.filter((n) => !names.includes(n))
-    const removed = names.filter((n) => !streamed.includes(n))
-    if (added.length || removed.length) {
-      throw sourceError(
-        `table ${this.target.table} changed while it was captured (${
-          [...added.map((n) => `added ${n}`), ...removed.map((n) => `removed ${n}`)].join(', ')
-        }); rivet does not follow column changes yet: export the rows so far, then rivet state reset and ` +
-          'rivet cdc drop for this export and run again',
-        'CDC_SCHEMA_CHANGED',
-      )
-    }
+    // Columns the export has and the change does not were added since: NULL in these rows. A column
+    // the export lacks, or of another type now, cannot be written with this run's columns.
+    const changed = [
+      ...streamed.filter((n) => !names.includes(n)).map((n) => `column ${n} is not in the export`),
+      ...message.columns.filter((c) => names.includes(c.name) && this.shape.types.get(c.name) !== c.typeOid)
+        .map((c) => `column ${c.name} has another type`),
+    ].join(', ')
     return {
+      changed: changed || undefined,
       columnIndex: streamed.map((n) => names.indexOf(n)),
-      keyColumns: this.keys.map((k) => streamed.indexOf(k)),
+      keyColumns: this.shape.keys.map((k) => streamed.indexOf(k)),
     }
   }
 
