@@ -15,7 +15,7 @@ import type { StateDocument } from './documents.ts'
 
 /** One line about an export's state, for people. */
 function describe(name: string, state: ExportState | undefined): string {
-  if (!state?.cursor && !state?.checkpoint && !state?.schema) return `${name}: no state`
+  if (!state?.cursor && !state?.checkpoint && !state?.schema && !state?.capture) return `${name}: no state`
   const parts: string[] = []
   if (state.cursor) {
     parts.push(
@@ -28,6 +28,14 @@ function describe(name: string, state: ExportState | undefined): string {
       `interrupted run ${c.run_id}: ${
         Object.keys(c.done).length
       } of ${c.chunks.length} chunks committed (rivet run --resume)`,
+    )
+  }
+  if (state.capture) {
+    const c = state.capture
+    parts.push(
+      c.position
+        ? `slot ${c.slot} read to position ${c.position} (run ${c.run_id})`
+        : `slot ${c.slot} made by run ${c.run_id}, which has not committed`,
     )
   }
   if (state.schema) {

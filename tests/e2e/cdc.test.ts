@@ -191,6 +191,12 @@ describe('cdc', () => {
     const after = (await changes(out)).slice(all.length)
     expect(after.map((r) => `${r._rivet_op}${r.id ?? ''}`)).toEqual(['t', 'c7', 'c8', 'c9'])
 
+    const shown = await rivet(['state', 'show', '-c', file, '-e', 'cdc-main'])
+    const position = JSON.parse(readFileSync(join(dir, '.rivet', 'cdc-main.json'), 'utf8')).capture.position
+    // Past the last change's position: the run read everything up to the server's position.
+    expect(position >= String(after.at(-1)!._rivet_position)).toBe(true)
+    expect(shown.stdout).toContain(`slot rivet_cdc_main read to position ${position} (run `)
+
     // A run with nothing new writes no change.
     expect((await rivet(['run', '-c', file, '-e', 'cdc-main'])).code).toBe(0)
     expect(manifests(out).at(-1)!.rows).toBe(0)
