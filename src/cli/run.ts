@@ -85,6 +85,13 @@ export const runCommand: Command = {
         'USAGE',
       )
     }
+    const cdc = exports.find((e) => e.mode === 'cdc')
+    if (values.reconcile && cdc) {
+      throw configError(
+        `--reconcile counts the rows of a query; export ${cdc.name} writes changes (mode: cdc): leave it out`,
+        'USAGE',
+      )
+    }
     const results: ExportResult[] = []
     const metrics = loaded.config.metrics
     const notifications = loaded.config.notifications

@@ -366,6 +366,11 @@ describe('cdc', () => {
     expect([0, 130]).toContain((await exited) ?? -1)
     expect((await rivet(['run', '-c', file])).code).toBe(0)
     expect(await ids()).toEqual([1, 2, 3])
+    expectRunError(await rivet(['run', '-c', file, '--reconcile', '--json']), {
+      exit: 2,
+      code: 'USAGE',
+      message: /--reconcile counts the rows of a query; export cdc-follow writes changes/,
+    })
     // A batch export cannot follow.
     const batch = config(dir, '  - name: batch\n    table: rivet_cdc_follow\n')
     expectRunError(await rivet(['run', '-c', batch, '--follow', '--json']), {
