@@ -8,9 +8,9 @@
  * JSON) or `null`. It depends only on the values and their output types, never on the run, the
  * source engine or the format.
  */
-import { createHash } from 'node:crypto'
 import type { META_COLUMN_NAMES } from '../config/schema.ts'
 import { textFormatter } from '../formats/text.ts'
+import { sha256Hex } from '../runtime/hash.ts'
 import type { Column } from '../types/output.ts'
 import type { ColumnBatch, Value } from '../types/values.ts'
 
@@ -70,7 +70,7 @@ export function metaAppender(
         case 'row_hash':
           return Array.from(
             { length: batch.length },
-            (_, row) => createHash('sha256').update(canonical(batch, row)).digest('hex'),
+            (_, row) => sha256Hex(canonical(batch, row)),
           )
       }
     })
