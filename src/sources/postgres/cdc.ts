@@ -306,7 +306,7 @@ interface Relation {
 class PgChangeFeed implements ChangeFeed {
   snapshot = false
   readonly batches: ReadableStream<ColumnBatch>
-  /** The confirmed position: every transaction that ends at or before it has been read. */
+  /** How far the read has got: every transaction that ends at or before it has been read. */
   private at = 0n
   /** Read up to here: the server's position when the feed opened. */
   private until = 0n
@@ -362,6 +362,7 @@ class PgChangeFeed implements ChangeFeed {
     }
     this.until = parseLsn(String((await this.host.queryText('select pg_current_wal_lsn()::text', []))[0][0]))
     this.started = this.at
+    this.confirmed = this.at
   }
 
   /** The table in the slot's snapshot, as `r` rows at the slot's consistent point. */
@@ -439,11 +440,12 @@ class PgChangeFeed implements ChangeFeed {
     this.frames = stream[Symbol.asyncIterator]()
     // Ask at once how far the server's log goes: an idle server would say so only every
     // wal_sender_timeout / 2.
-    this.send(false, true)
+    this.send(true)
   }
 
-  private send(confirm: boolean, replyRequested: boolean): void {
-    this.stream?.write(standbyStatus(confirm ? this.at : this.confirmed, replyRequested))
+  /** A status update that confirms no more than the slot was last told. */
+  private send(replyRequested: boolean): void {
+    this.stream?.write(standbyStatus(this.confirmed, replyRequested))
   }
 
   /** What the slot was last told: nothing past it until the run commits. */
@@ -454,7 +456,6 @@ class PgChangeFeed implements ChangeFeed {
    * server's position at the start is reached (false).
    */
   private async readChanges(): Promise<boolean> {
-    if (!this.confirmed) this.confirmed = this.at
     let txn: { rows: DriverValue[][]; commitMicros: bigint } | undefined
     while (true) {
       const next = await this.frames!.next()
@@ -463,13 +464,13 @@ class PgChangeFeed implements ChangeFeed {
       if (!frame) continue
       if (frame.tag === 'keepalive') {
         if (txn) {
-          if (frame.replyRequested) this.send(false, false)
+          if (frame.replyRequested) this.send(false)
           continue
         }
         if (frame.walEnd > this.at) this.at = frame.walEnd
         if (this.at >= this.until) return false
         clearTimeout(this.poll)
-        this.poll = setTimeout(() => this.send(false, true), frame.replyRequested ? 0 : POLL_MS)
+        this.poll = setTimeout(() => this.send(true), frame.replyRequested ? 0 : POLL_MS)
         continue
       }
       const message = decodePgOutput(frame.data)
