@@ -14,6 +14,7 @@ export type NotifyEvent = 'failure' | 'drift' | 'quality'
 /** One event of one export. */
 export interface Notification {
   event: NotifyEvent
+  /** The export, or several (`a, b`) when the source could not be opened for any of them. */
   export: string
   /** The run, when one had started. */
   runId: string | undefined

@@ -62,8 +62,16 @@ export class RunReport {
     const failed = this.current
       ? [this.current.name]
       : names.filter((n) => !this.runs.some((r) => r.export === n))
+    // One message for the run, even when the source failed them all.
+    if (failed.length) {
+      this.notify({
+        event: eventOf(error),
+        export: failed.join(', '),
+        runId: error.runId,
+        message: error.message,
+      })
+    }
     for (const name of failed) {
-      this.notify({ event: eventOf(error), export: name, runId: error.runId, message: error.message })
       if (!this.current) this.start(name)
       this.record(name, 'failed')
     }

@@ -141,6 +141,21 @@ describe('notifications', () => {
       'notifications: the webhook in RIVET_TEST_WEBHOOK did not take the failure',
     )
     expect(unanswered.stderr).not.toContain('notify-secret-token')
+    // A source that cannot be reached stops the run at its first export: one message, not one per export.
+    const down = writeConfig(
+      tempDir(),
+      'source: { type: postgres, url: "postgres://postgres@127.0.0.1:1/test" }\n' +
+        `destination: { type: local, path: ${tempDir()} }\n` +
+        'notifications: { webhook_url_env: RIVET_TEST_WEBHOOK }\nexports:\n' +
+        '  - { name: one, table: public.rivet_notify }\n  - { name: two, table: public.rivet_notify }\n',
+    )
+    const refused = await rivet(['run', '-c', down], {
+      env: { RIVET_TEST_WEBHOOK: `${base}/services/${TOKEN}` },
+    })
+    expect(refused.code).toBe(3)
+    expect(take().map((m) => m.body.text.split(': ').slice(0, 3).join(': '))).toEqual([
+      'rivet: export one: failed',
+    ])
     const unset = await rivet(['run', '-c', gone], {
       runtime: 'binary',
       env: { RIVET_TEST_WEBHOOK: undefined },
