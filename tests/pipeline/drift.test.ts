@@ -13,6 +13,7 @@ import { parseState, STATE_VERSION } from '../../src/pipeline/state.ts'
 import { errorLines, rivet } from '../helpers/cli.ts'
 import { tempDir, writeConfig } from '../helpers/files.ts'
 import { PG_URL, pgExec } from '../helpers/pg.ts'
+import { getObject, listKeys, MINIO, MINIO_ENV, newBucket } from '../helpers/s3.ts'
 
 beforeAll(async () => {
   await pgExec(`drop table if exists rivet_drift;
@@ -141,6 +142,31 @@ describe('on_schema_drift', () => {
     expect(schema.run_id).toBeUndefined()
     expect((await t.run('id, note')).code).toBe(0)
     expect(t.runs()).toBe(2)
+  })
+
+  test('state beside the data on MinIO: the schema is kept there, check and run see the drift', async () => {
+    const bucket = await newBucket()
+    const file = writeConfig(
+      tempDir(),
+      `source: { type: postgres, url: "${PG_URL}" }\ndestination: { type: s3, bucket: ${bucket}, ` +
+        `endpoint: "${MINIO.endpoint}", access_key_env: RIVET_S3_KEY, secret_key_env: RIVET_S3_SECRET }\n` +
+        'state: { type: destination }\nexports:\n  - { name: d, query: "select ${COLS} from rivet_drift" }\n',
+    )
+    const run = (cols: string, ...more: string[]) =>
+      rivet([...more, '-c', file, '-p', `COLS=${cols}`, '--json'], { env: MINIO_ENV })
+    expect((await run('id, note', 'run')).code).toBe(0)
+    const state = JSON.parse(new TextDecoder().decode(await getObject(bucket, 'd/_rivet/state.json')))
+    expect(state.schema.columns.map((c: { name: string }) => c.name)).toEqual(['id', 'note'])
+    const check = await run('id', 'check')
+    expect(JSON.parse(check.stdout).exports[0].drift).toEqual({
+      since: state.schema.run_id,
+      changes: ['removed note (string)'],
+      refused: true,
+    })
+    const refused = await run('id', 'run')
+    expect(refused.code).toBe(6)
+    expect(JSON.parse(refused.stdout).error.message).toContain('removed note (string)')
+    expect((await listKeys(bucket)).filter((k) => k.endsWith('.json'))).toHaveLength(2)
   })
 
   test('continue lets every change through (binary)', async () => {
