@@ -8,10 +8,11 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { startRivet, waitFor } from '../helpers/background.ts'
-import { rivet } from '../helpers/cli.ts'
+import { awsEnv, awsHome } from '../helpers/aws.ts'
+import { rivet, ROOT } from '../helpers/cli.ts'
 import { tempDir, writeConfig } from '../helpers/files.ts'
 import { PG_URL, pgExec } from '../helpers/pg.ts'
-import { listKeys, MINIO_ENV, newBucket } from '../helpers/s3.ts'
+import { listKeys, MINIO, MINIO_ENV, newBucket } from '../helpers/s3.ts'
 import { Proxy } from '../helpers/toxiproxy.ts'
 
 const PUSHGATEWAY = process.env.RIVET_TEST_PUSHGATEWAY ?? 'http://127.0.0.1:9091'
@@ -148,6 +149,41 @@ describe('metrics', () => {
       await proxy.delete()
     }
   }, 60_000)
+
+  test(
+    'credential refreshes: credential_process credentials that "expire" every 4 s in a ~6 s run',
+    async () => {
+      const bucket = await newBucket()
+      const dir = tempDir()
+      const calls = join(dir, 'credential-process-calls')
+      const script = join(ROOT, 'tests', 'helpers', 'sts-credential-process.ts')
+      const home = awsHome({
+        config: `[profile ci]\ncredential_process = ${process.execPath} ${script} ${calls} 4\n`,
+      })
+      // The source sleeps 0.2 s every 100 rows: ~6 s in all.
+      const file = writeConfig(
+        dir,
+        `source: { type: postgres, url: "${PG_URL}" }\ndestination:\n  type: s3\n  bucket: ${bucket}\n` +
+          `  endpoint: ${MINIO.endpoint}\n  aws_profile: ci\nexports:\n  - name: slow\n    format: csv\n` +
+          '    query: "select i from generate_series(1, 3000) i, ' +
+          'lateral (select pg_sleep(case when i % 100 = 0 then 0.2 else 0 end)) s"\n',
+      )
+      const metricsFile = join(dir, 'rivet.prom')
+      const result = await rivet(['run', '-c', file, '--metrics-file', metricsFile], {
+        env: awsEnv({ HOME: home }),
+      })
+      expect(result.code).toBe(0)
+      const fetched = readFileSync(calls, 'utf8').trim().split('\n').length
+      expect(fetched).toBeGreaterThanOrEqual(2)
+      const job = `rivet-test-refreshes-${Date.now().toString(36)}`
+      await fetch(`${PUSHGATEWAY}/metrics/job/${job}`, { method: 'PUT', body: readFileSync(metricsFile) })
+      const [group] = [...(await groups(job)).values()]
+      // Every fetch after the first is a refresh.
+      expect(metric(group, 'rivet_export_credential_refreshes_total')!.values.slow).toBe(fetched - 1)
+      await fetch(`${PUSHGATEWAY}/metrics/job/${job}`, { method: 'DELETE' })
+    },
+    60_000,
+  )
 
   test('a Pushgateway that does not answer is logged and leaves the exit code alone (binary)', async () => {
     const dir = tempDir()
