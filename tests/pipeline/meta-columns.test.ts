@@ -1,9 +1,10 @@
 /**
  * `meta_columns` through the CLI: `_rivet_row_hash` is the documented SHA-256 of the row's
- * canonical form, the same from PostgreSQL and MariaDB, in Parquet and CSV, run after run;
+ * canonical form, the same from PostgreSQL, MariaDB and SQLite, in Parquet and CSV, run after run;
  * `_rivet_exported_at` is the run's start and `_rivet_run_id` its id.
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
+import { Database } from 'bun:sqlite'
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -25,9 +26,12 @@ const ROWS: (string | null)[][] = [
   ['3', null, '12345678.90', '1970-01-01'],
 ]
 
+const SQLITE_DB = join(tempDir(), 'meta.db')
+
 const SOURCES = {
   postgres: `{ type: postgres, url: "${PG_URL}" }`,
   mysql: `{ type: mysql, url: "${MYSQL_URL}" }`,
+  sqlite: `{ type: sqlite, path: ${SQLITE_DB} }`,
 }
 
 beforeAll(async () => {
@@ -37,6 +41,12 @@ beforeAll(async () => {
     create table rivet_meta (id int not null, name text, amount numeric(10,2) not null, d date); ${insert}`)
   await mysqlExec(`drop table if exists rivet_meta;
     create table rivet_meta (id int not null, name varchar(40), amount decimal(10,2) not null, d date); ${insert}`)
+  const sqlite = new Database(SQLITE_DB)
+  sqlite.run(
+    'create table rivet_meta (id integer not null, name text, amount numeric(10,2) not null, d date)',
+  )
+  sqlite.run(insert)
+  sqlite.close()
 })
 
 /** Runs one export of rivet_meta with every meta column; returns its manifest and directory. */
@@ -75,7 +85,7 @@ describe('meta_columns', () => {
     ])
   })
 
-  for (const source of ['postgres', 'mysql'] as const) {
+  for (const source of ['postgres', 'mysql', 'sqlite'] as const) {
     test(`${source} to Parquet: documented hashes, the run's start and id`, async () => {
       const { manifest, path } = await exportMeta(source, 'parquet')
       const rows = await duck(
