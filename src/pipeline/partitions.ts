@@ -121,6 +121,7 @@ function pick(batch: ColumnBatch, rows: number[]): ColumnBatch {
     length: rows.length,
     columns: batch.columns.map((values) => rows.map((r) => values[r])),
     bytes: Math.ceil(batch.bytes * rows.length / batch.length),
+    continues: batch.continues,
   }
 }
 

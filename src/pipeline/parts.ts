@@ -57,7 +57,9 @@ export class PartWriter {
     this.totals.rows += batch.length
     await this.emit(part, part.encoder.write(batch))
     const roll = this.maxBytes !== undefined && !this.destination.singleStream
-    if (roll && part.encoder.atBoundary && part.bytes >= this.maxBytes!) await this.close(part)
+    if (roll && !batch.continues && part.encoder.atBoundary && part.bytes >= this.maxBytes!) {
+      await this.close(part)
+    }
   }
 
   /** Ends the last part (an empty result still gets one file with the header/schema). */

@@ -112,4 +112,9 @@ export interface ColumnBatch {
    * RSS with the buffers reused.
    */
   readonly release?: () => void
+  /**
+   * The rows go on in the next batch as one unit (a transaction of a change feed, streamed in
+   * batches to keep memory flat): a part must not end after this batch.
+   */
+  readonly continues?: boolean
 }

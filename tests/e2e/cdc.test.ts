@@ -26,6 +26,8 @@ const SLOTS = [
   'rivet_cdc_busy',
   'rivet_cdc_follow',
   'rivet_cdc_alter',
+  'rivet_cdc_big',
+  'rivet_cdc_midalter',
 ]
 
 async function pgRows(sql: string): Promise<Record<string, unknown>[]> {
@@ -414,6 +416,75 @@ describe('cdc', () => {
       code: 'CDC_SCHEMA_CHANGED',
       message: /changed since the changes the slot holds next \(column gone is not in the export\)/,
     })
+  })
+
+  test('a 200k-row transaction streams into one part at flat memory; parts roll only between transactions', async () => {
+    await pgExec(`
+      drop table if exists rivet_cdc_big;
+      create table rivet_cdc_big (id int primary key, payload text);
+    `)
+    const dir = tempDir()
+    const file = config(
+      dir,
+      '  - name: cdc-big\n    table: rivet_cdc_big\n    mode: cdc\n    format: csv\n    max_file_size: 1MB\n',
+    )
+    expect((await rivet(['run', '-c', file])).code).toBe(0)
+    await pgExec(
+      `insert into rivet_cdc_big select i, repeat(md5(i::text), 2) from generate_series(1, 200000) i`,
+    )
+    await pgExec(`insert into rivet_cdc_big values (200001, 'after')`)
+    const run = await rivet(['run', '-c', file])
+    expect(run.code).toBe(0)
+    // Held whole until its commit, the transaction took 224 MB (309 MB measured first); streamed, ~150.
+    expect(run.peakKb).toBeLessThan(190_000)
+    const out = join(dir, 'out', 'cdc-big')
+    const files = manifests(out).flatMap((m) => m.parts.map((p) => `'${join(out, p.path)}'`))
+    const parts = await duck(
+      `select count(*)::int as n, min(_rivet_seq)::int as lo, max(_rivet_seq)::int as hi,
+              count(distinct _rivet_position)::int as positions, min(id)::int as first,
+              count(distinct id)::int as ids, sum(length(payload))::int as chars
+         from read_csv([${files.join(', ')}], filename = true) where _rivet_op = 'c'
+        group by filename order by first`,
+    )
+    // Its 13 MB of CSV pass max_file_size many times over, yet it is whole in one part; the part
+    // rolls right after it.
+    expect(parts).toEqual([
+      { n: 200000, lo: 0, hi: 199999, positions: 1, first: 1, ids: 200000, chars: 200000 * 64 },
+      { n: 1, lo: 0, hi: 0, positions: 1, first: 200001, ids: 1, chars: 5 },
+    ])
+  })
+
+  test('a column that comes inside a transaction already partly written: exit 3, nothing committed', async () => {
+    await pgExec(`
+      drop table if exists rivet_cdc_midalter;
+      create table rivet_cdc_midalter (id int primary key, payload text);
+    `)
+    const dir = tempDir()
+    const file = config(dir, '  - name: cdc-midalter\n    table: rivet_cdc_midalter\n    mode: cdc\n')
+    expect((await rivet(['run', '-c', file])).code).toBe(0)
+    // One transaction (one simple query): more rows than a batch, then a column the run's plan
+    // will not have (dropped again before the run).
+    await pgExec(`
+      insert into rivet_cdc_midalter select i, 'p' from generate_series(1, 6000) i;
+      alter table rivet_cdc_midalter add column added int;
+      insert into rivet_cdc_midalter values (6001, 'q', 7);
+    `)
+    await pgExec('alter table rivet_cdc_midalter drop column added')
+    const out = join(dir, 'out', 'cdc-midalter')
+    expectRunError(await rivet(['run', '-c', file, '--json']), {
+      exit: 3,
+      code: 'CDC_SCHEMA_CHANGED',
+      message: /changed \(column added is not in the export\) inside a transaction whose first 5000 rows/,
+    })
+    expect(manifests(out)).toHaveLength(1)
+    expect(listFiles(out).filter((f) => f.endsWith('.parquet'))).toHaveLength(1)
+    // With the column back, the next run plans it and writes the whole transaction.
+    await pgExec('alter table rivet_cdc_midalter add column added int')
+    expect((await rivet(['run', '-c', file])).code).toBe(0)
+    const rows = await changes(out, '_rivet_op as op, id, added, _rivet_seq::int as s')
+    expect(rows).toHaveLength(6001)
+    expect(rows.at(-1)).toEqual({ op: 'c', id: 6001, added: 7, s: 6000 })
+    expect(rows.every((r, i) => r.s === i && r.id === i + 1)).toBe(true)
   })
 
   test('two runs at once: one reads the slot, the other exits 5 STATE_CONFLICT', async () => {

@@ -13,7 +13,7 @@ import { authError, destinationError, type RivetError, sourceError } from '../..
 import type { Column } from '../../types/output.ts'
 import type { DriverValue } from '../../types/convert.ts'
 import type { ColumnBatch, Value } from '../../types/values.ts'
-import { BatchBuilder, type Prepare } from '../batch.ts'
+import { BatchBuilder, garbagePacer, type Prepare } from '../batch.ts'
 import {
   type BatchLimits,
   type CaptureStatus,
@@ -292,6 +292,21 @@ interface TableShape {
   types: Map<string, number>
 }
 
+/** A transaction of the stream, from its begin message on. */
+interface Transaction {
+  /** Its commit's place in the log, known from its begin: every row of it carries it. */
+  position: string
+  commitMicros: bigint
+  /** Read (and committed) by an earlier run: skipped. */
+  read: boolean
+  /** Rows moved into batches so far: the next row's `_rivet_seq`. */
+  seq: bigint
+  /** Rows not yet in a batch. */
+  rows: DriverValue[][]
+  /** Some of its rows are in a batch already. */
+  streamed: boolean
+}
+
 /** A relation as the stream last described it, mapped onto the export's columns. */
 interface Relation {
   /** How its columns differ from the export's in a way rows cannot be written with; else undefined. */
@@ -418,7 +433,10 @@ class PgChangeFeed implements ChangeFeed {
       }
       await this.startStreaming()
       const more = await this.readChanges()
-      if (this.builder.length) controller.enqueue(this.builder.take())
+      // A batch that ends inside a transaction says so: the part must not end after it.
+      if (this.builder.length) {
+        controller.enqueue(this.txn ? { ...this.builder.take(), continues: true } : this.builder.take())
+      }
       if (!more) controller.close()
     } catch (error) {
       throw pgError(error, this.host.target)
@@ -451,19 +469,26 @@ class PgChangeFeed implements ChangeFeed {
   /** What the slot was last told: nothing past it until the run commits. */
   private confirmed = 0n
 
+  private readonly collect = garbagePacer()
+
+  /** The transaction being read, from its begin to its commit. */
+  private txn: Transaction | undefined
+
   /**
-   * Reads whole transactions into the batch until it is full (true: more to read) or the
-   * server's position at the start is reached (false).
+   * Reads transactions into the batch until it is full (true: more to read) or the server's
+   * position at the start is reached (false). A transaction's rows wait until there is a batch of
+   * them, then go on in batches: a transaction of any size takes the memory of a batch or two.
    */
   private async readChanges(): Promise<boolean> {
-    let txn: { rows: DriverValue[][]; commitMicros: bigint } | undefined
     while (true) {
       const next = await this.frames!.next()
       if (next.done) throw new Error('the server ended the replication stream')
+      // Every message leaves garbage (its frame, its decoded tuple): collected by the input read.
+      this.collect(next.value.length)
       const frame = decodeServerFrame(next.value)
       if (!frame) continue
       if (frame.tag === 'keepalive') {
-        if (txn) {
+        if (this.txn) {
           if (frame.replyRequested) this.send(false)
           continue
         }
@@ -476,12 +501,29 @@ class PgChangeFeed implements ChangeFeed {
       const message = decodePgOutput(frame.data)
       switch (message.tag) {
         case 'begin':
-          txn = { rows: [], commitMicros: message.commitMicros }
+          this.txn = {
+            position: positionText(message.finalLsn),
+            commitMicros: message.commitMicros,
+            // Its commit is before where this read starts: the run that committed `at` has it.
+            read: message.finalLsn < this.at,
+            seq: 0n,
+            rows: [],
+            streamed: false,
+          }
           break
         case 'relation': {
           const relation = this.relation(message)
           this.relations.set(message.oid, relation)
           if (relation?.changed) {
+            if (this.txn?.streamed) {
+              // Its first rows are in the part being written: the run cannot end before it.
+              throw sourceError(
+                `table ${this.target.table} changed (${relation.changed}) inside a transaction whose first ` +
+                  `${this.txn.seq} rows this run had written; it commits nothing: run it again, the next run ` +
+                  'plans the columns as they are then',
+                'CDC_SCHEMA_CHANGED',
+              )
+            }
             // Stop before this transaction: the next run plans the table's columns as they are then.
             if (!this.snapshot && this.at === this.started && !this.builder.length) {
               throw sourceError(
@@ -491,31 +533,50 @@ class PgChangeFeed implements ChangeFeed {
                 'CDC_SCHEMA_CHANGED',
               )
             }
+            this.txn = undefined
             this.stopped = relation.changed
             return false
           }
           break
         }
         case 'commit': {
-          if (txn && message.endLsn > this.at) {
-            const position = positionText(message.endLsn)
-            txn.rows.forEach((row, seq) => {
-              row[this.width + 1] = position
-              row[this.width + 2] = txn!.commitMicros
-              row[this.width + 3] = BigInt(seq)
-              this.builder.add(row)
-            })
+          const txn = this.txn
+          this.txn = undefined
+          if (txn && !txn.read) {
+            this.flush(txn)
             this.at = message.endLsn
           }
-          txn = undefined
           if (this.at >= this.until) return false
-          if (this.builder.full(this.limits)) return true
+          // A transaction that took batches ends its last: its part may roll right after it.
+          if (txn?.streamed || this.builder.full(this.limits)) return true
           break
         }
-        default:
-          if (txn) this.changeRows(message, txn.rows)
+        default: {
+          const txn = this.txn
+          if (!txn || txn.read) break
+          this.changeRows(message, txn.rows)
+          if (txn.rows.length > this.limits.rows) {
+            // The last row waits for the commit's batch, the one the part may end after.
+            this.flush(txn, 1)
+            txn.streamed = true
+            if (this.builder.full(this.limits)) return true
+          }
+        }
       }
     }
+  }
+
+  /** Moves the transaction's waiting rows but the last `keep` into the batch, numbered in order. */
+  private flush(txn: Transaction, keep = 0): void {
+    const n = txn.rows.length - keep
+    for (let i = 0; i < n; i++) {
+      const row = txn.rows[i]
+      row[this.width + 1] = txn.position
+      row[this.width + 2] = txn.commitMicros
+      row[this.width + 3] = txn.seq++
+      this.builder.add(row)
+    }
+    txn.rows.splice(0, n)
   }
 
   /** Maps a relation of the stream onto the export's columns; other tables are not ours. */
@@ -537,7 +598,7 @@ class PgChangeFeed implements ChangeFeed {
     }
   }
 
-  /** The rows of one change, added to its transaction; seq, position and time are set at commit. */
+  /** The rows of one change, added to its transaction; seq, position and time are set by flush. */
   private changeRows(message: PgOutputMessage, rows: DriverValue[][]): void {
     if (message.tag === 'truncate') {
       for (const oid of message.oids) if (this.relations.get(oid)) rows.push(this.row('t', [], undefined))
