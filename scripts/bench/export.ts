@@ -3,7 +3,7 @@
  * same rows to /dev/null, measured in the same run (see docs/benchmarks.md).
  *
  *   npx bun scripts/bench/export.ts [--engine postgres|mariadb] [--dataset narrow|wide_text]
- *     [--rows N] [--runs K] [--cases LIST] [--baseline PATH]
+ *     [--rows N] [--runs K] [--cases LIST] [--baseline PATH] [--cdc]
  *
  * Cases are `runtime:format[:destination]`, comma-separated: runtime `binary` (dist/rivet; build
  * it first with `npx bun scripts/build.ts`), `bun` (`bun mod.ts`), `deno` (`deno run mod.ts`) or
@@ -16,9 +16,24 @@
  * Each case runs K times (default 2) and the fastest run is reported: wall time, CPU time
  * (user+sys, steadier than wall on a busy machine), rows/s, output MB and MB/s, peak RSS (the
  * highest of the runs, from /usr/bin/time) and the ratio of wall time to the reference's.
+ *
+ * `--cdc` (PostgreSQL): every case reads a copy of the dataset with a primary key (what `mode: cdc`
+ * needs), and two cases follow with the first case's runtime and format: `cdc snapshot` (a first
+ * run: it makes the slot and writes the table as `r` rows) and `cdc updates` (a run that reads one
+ * transaction updating every row, made before it and not timed: its rows/s are changes/s). The
+ * slot and publication are dropped at the end.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -36,6 +51,7 @@ const { values: args } = parseArgs({
       default: 'binary:zstd,binary:snappy,binary:csv,binary:zstd:minio,bun:zstd,deno:zstd',
     },
     baseline: { type: 'string' },
+    cdc: { type: 'boolean', default: false },
   },
 })
 const engine = args.engine as Engine
@@ -205,10 +221,73 @@ function referenceCase(table: string): [string, () => Promise<Sample>] {
   ]
 }
 
+/** Runs SQL with the engine's client. */
+function sql(statement: string): void {
+  const [cmd, ...rest] = client(engine)
+  const r = spawnSync(cmd, [...rest, '-c', statement], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`)
+}
+
+const CDC_SLOT = 'rivet_bench_cdc'
+
+/** Drops the slot and publication of the cdc cases: a slot left behind keeps WAL on the server. */
+function dropCdcSlot(): void {
+  sql(
+    `select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = '${CDC_SLOT}'; ` +
+      `drop publication if exists ${CDC_SLOT}`,
+  )
+}
+
+/** The `cdc snapshot` and `cdc updates` cases of `spec`'s runtime and format on `table`. */
+function cdcCases(spec: string, table: string): [string, () => Promise<Sample>][] {
+  const [runtime, format] = spec.split(':')
+  const dir = join(work, 'cdc')
+  const out = join(dir, 'out')
+  const config = join(dir, 'rivet.yaml')
+  const formatYaml = format === 'csv' ? 'format: csv' : `format: parquet, compression: ${format}`
+  const cmd = [...rivetCommand(runtime), 'run', '-c', config]
+  const name = `${runtime} ${CASE_NAMES[format] ?? format}`
+  /** One timed run; output MB are the bytes of the parts it added. */
+  const timed = () => {
+    const before = existsSync(out) ? localBytes(out) : 0
+    const sample = measure(cmd)
+    return Promise.resolve({ ...sample, bytes: localBytes(out) - before })
+  }
+  return [
+    [`${name} cdc snapshot`, () => {
+      // A first run each time: no slot, no state, no parts.
+      dropCdcSlot()
+      rmSync(dir, { recursive: true, force: true })
+      mkdirSync(dir, { recursive: true })
+      writeFileSync(
+        config,
+        `source: { type: postgres, url: "${SOURCES.postgres}" }
+destination: { type: local, path: ${JSON.stringify(out)} }
+exports:
+  - { name: bench, table: ${table}, mode: cdc, slot: ${CDC_SLOT}, ${formatYaml} }
+`,
+      )
+      return timed()
+    }],
+    [`${name} cdc updates`, () => {
+      sql(`update ${table} set n = n + 1`)
+      return timed()
+    }],
+  ]
+}
+
 const CASE_NAMES: Record<string, string> = { zstd: 'parquet zstd', snappy: 'parquet snappy', csv: 'csv' }
 
 try {
-  const table = ensureDataset(engine, dataset, rows)
+  const dataTable = ensureDataset(engine, dataset, rows)
+  if (args.cdc && engine !== 'postgres') throw new Error('--cdc reads PostgreSQL only')
+  const table = args.cdc ? `${dataTable}_cdc` : dataTable
+  if (args.cdc) {
+    sql(
+      `drop table if exists ${table}; create table ${table} as select * from ${dataTable}; ` +
+        `alter table ${table} add primary key (id)`,
+    )
+  }
   const specs = args.cases.split(',').filter(Boolean)
   if (args.baseline) specs.push('baseline:zstd', 'baseline:csv')
   if (specs.some((s) => s.endsWith(':minio'))) {
@@ -223,6 +302,7 @@ try {
         rivetCase(spec, table),
       ]
     }),
+    ...(args.cdc ? cdcCases(specs[0], table) : []),
   ]
   const load = () => loadavg().map((l) => l.toFixed(1)).join(' ')
   console.log(`${engine} ${table}: ${rows} rows, ${runs} run(s) per case, best wall reported`)
@@ -254,5 +334,6 @@ try {
   }
   console.log(`\nload average after: ${load()}`)
 } finally {
+  if (args.cdc) dropCdcSlot()
   rmSync(work, { recursive: true, force: true })
 }
