@@ -4,6 +4,7 @@
  * nobody changed it since (a conditional write), so two runs of one export at the same moment
  * cannot both commit. Its shape carries `state_version`; older shapes are migrated on read.
  */
+import { Buffer } from 'node:buffer'
 import { z } from 'zod'
 import type { Destination } from '../destinations/destination.ts'
 import { destinationError, RivetError } from '../errors.ts'
@@ -162,9 +163,13 @@ export class StateStore {
     const body = new TextEncoder().encode(
       JSON.stringify({ ...state, updated_at: new Date().toISOString() }, null, 2) + '\n',
     )
-    const next = await this.destination.putIfVersion(this.pathOf(state.export), body, version)
-    if (next === undefined) throw stateConflict(state.export, this.where(state.export))
-    return next
+    const path = this.pathOf(state.export)
+    const next = await this.destination.putIfVersion(path, body, version)
+    if (next !== undefined) return next
+    // A write retried after its answer was lost finds its own first try there: that is ours.
+    const found = await this.destination.readVersioned(path)
+    if (found && Buffer.from(found.bytes).equals(body)) return found.version
+    throw stateConflict(state.export, this.where(state.export))
   }
 
   /** Removes an export's state (`rivet state reset`). */

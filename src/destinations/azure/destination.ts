@@ -169,14 +169,20 @@ export class AzureDestination implements Destination {
     version: string | undefined,
   ): Promise<string | undefined> {
     try {
-      const answer = await this.client.send('PutBlob', 'PUT', this.blob(path), {
-        body: bytes,
-        headers: {
-          'x-ms-blob-type': 'BlockBlob',
-          'content-md5': contentMd5(bytes),
-          ...versionCondition(version),
-        },
-      })
+      // A retry after a lost answer may find its own write: the state store reads it back.
+      const answer = await withRetry(
+        () =>
+          this.client.send('PutBlob', 'PUT', this.blob(path), {
+            body: bytes,
+            headers: {
+              'x-ms-blob-type': 'BlockBlob',
+              'content-md5': contentMd5(bytes),
+              ...versionCondition(version),
+            },
+          }),
+        transient,
+        STORE_RETRY,
+      )
       return answer.headers.get('etag') ?? ''
     } catch (error) {
       // 412 ConditionNotMet; 409 BlobAlreadyExists for If-None-Match: * on some versions.

@@ -156,7 +156,12 @@ export class GcsDestination implements Destination {
     // Generation 0 matches only an object that does not exist.
     const url = `${this.client.uploadUrl(this.name(path), 'media')}&ifGenerationMatch=${version ?? '0'}`
     try {
-      const answer = await this.client.send('UploadObject', 'POST', url, { body: bytes })
+      // A retry after a lost answer may find its own write: the state store reads it back.
+      const answer = await withRetry(
+        () => this.client.send('UploadObject', 'POST', url, { body: bytes }),
+        transient,
+        STORE_RETRY,
+      )
       return String((JSON.parse(answer.text) as { generation: string }).generation)
     } catch (error) {
       if (error instanceof StoreError && error.status === 412) return undefined
