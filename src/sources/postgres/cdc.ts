@@ -294,7 +294,7 @@ interface TableShape {
 
 /** A transaction of the stream, from its begin message on. */
 interface Transaction {
-  /** Its commit's place in the log, known from its begin: every row of it carries it. */
+  /** Its commit's place in the log, known from its begin (see readChanges): every row carries it. */
   position: string
   commitMicros: bigint
   /** Read (and committed) by an earlier run: skipped. */
@@ -502,7 +502,9 @@ class PgChangeFeed implements ChangeFeed {
       switch (message.tag) {
         case 'begin':
           this.txn = {
-            position: positionText(message.finalLsn),
+            // One past its commit record's start: a commit record may start exactly at the slot's
+            // consistent point, the position of the snapshot's rows, and must sort after them.
+            position: positionText(message.finalLsn + 1n),
             commitMicros: message.commitMicros,
             // Its commit is before where this read starts: the run that committed `at` has it.
             read: message.finalLsn < this.at,
