@@ -194,9 +194,10 @@ ssl_key_file = '$BBF_TLS/server.key'"
 fi
 
 # tests/release: the linux arm64 binary runs under QEMU user-mode emulation with Debian's arm64
-# C runtime; unzip reads the Windows archive back.
+# C runtime; unzip reads the Windows archive back. tests/resilience/kill-local: strace delays
+# renames, a slow directory for the SIGKILL-at-a-commit-step test.
 release_missing=""
-for pkg in qemu-user-static libc6-arm64-cross unzip; do
+for pkg in qemu-user-static libc6-arm64-cross unzip strace; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || release_missing="$release_missing $pkg"
 done
 if [ -n "$release_missing" ]; then

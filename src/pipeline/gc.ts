@@ -150,8 +150,16 @@ export async function collectGarbage(
   let incomplete: IncompleteUpload[] = []
   if (destination.listIncomplete) incomplete = await destination.listIncomplete('')
   else report.notes.push('incomplete uploads cannot be listed here; the store discards them within a week')
+  /** The run whose manifest is at `path`, where that run writes it, or undefined. */
+  const manifestOf = (path: string): string | undefined => {
+    const match = MANIFEST_AT.exec(path)
+    return match && RUN_ID_PATTERN.test(match[2]) && (match[1] ?? '') === runRoot(match[2])
+      ? match[2]
+      : undefined
+  }
   for (const upload of incomplete) {
-    const runId = runOf(upload.path)
+    // A manifest never completed (a kill before it was in place) is as much garbage as a part.
+    const runId = runOf(upload.path) ?? manifestOf(upload.path)
     if (runId && eligible(runId, upload.started)) {
       report.uploads.push({ path: upload.path, id: upload.id, runId, started: upload.started })
     }
