@@ -13,25 +13,10 @@ import { stringify } from 'yaml'
 import { loadConfig } from '../../src/config/load.ts'
 import { RivetError } from '../../src/errors.ts'
 import { tempDir } from '../helpers/files.ts'
+import { type Random, seeded } from '../helpers/seeded.ts'
 
 const SEED = Number(process.env.RIVET_FUZZ_SEED ?? 0x5eed)
 const CASES = Number(process.env.RIVET_FUZZ_CASES ?? 400)
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
-function generator(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const int = (n: number) => Math.floor(next() * n)
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)]
-  return { next, int, pick }
-}
-type Random = ReturnType<typeof generator>
 
 /** A config that loads, touching most keys of the schema. */
 function validConfig(): Record<string, unknown> {
@@ -202,7 +187,7 @@ function corrupted(r: Random, text: string): string {
 test(
   `the config loader exits 2 with one line or loads, for ${CASES} generated documents (seed ${SEED})`,
   async () => {
-    const r = generator(SEED)
+    const r = seeded(SEED)
     const dir = tempDir()
     const file = join(dir, 'rivet.yaml')
     const outcomes = { loaded: 0, refused: 0 }

@@ -18,32 +18,11 @@ import type { Column, OutputType } from '../../src/types/output.ts'
 import type { Value } from '../../src/types/values.ts'
 import { tempDir } from '../helpers/files.ts'
 import { decimalText, duck, readWithHyparquet } from '../helpers/parquet.ts'
+import { type Random, seeded } from '../helpers/seeded.ts'
 
 const SEED = Number(process.env.RIVET_FUZZ_SEED ?? 0xc0de)
 const CASES = Number(process.env.RIVET_FUZZ_CASES ?? 6)
 const ROWS = 300
-
-/** mulberry32, as in tests/fuzz/config.test.ts: a failing case replays from its seed. */
-function generator(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const int = (n: number) => Math.floor(next() * n)
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)]
-  /** A uniform bigint in [lo, hi]. */
-  const big = (lo: bigint, hi: bigint) => {
-    let n = 0n
-    for (let i = 0; i < 5; i++) n = (n << 32n) | BigInt(int(2 ** 32))
-    return lo + n % (hi - lo + 1n)
-  }
-  return { next, int, pick, big }
-}
-type Random = ReturnType<typeof generator>
 
 /** A generated column: its type, a value maker, and how DuckDB shows a value as text. */
 interface Kind {
@@ -182,7 +161,7 @@ function encode(r: Random, format: Format, columns: Column[], values: Value[][],
 test(
   `Parquet and CSV read back by DuckDB and hyparquet as written, ${CASES} cases (seed ${SEED})`,
   async () => {
-    const r = generator(SEED)
+    const r = seeded(SEED)
     const dir = tempDir()
     const floatKinds = [{ bits: 64 as const }, { bits: 32 as const }]
     const columns = [
