@@ -3,11 +3,10 @@
  * destination (a local directory, and MinIO read from a second config with no local state).
  */
 import { beforeAll, describe, expect, test } from 'bun:test'
-import { join } from 'node:path'
 import { historyDocumentSchema } from '../../src/cli/documents.ts'
 import { rivet } from '../helpers/cli.ts'
 import { tempDir, writeConfig } from '../helpers/files.ts'
-import { PG_URL, pgExec } from '../helpers/pg.ts'
+import { PG_URL, pgExec, pgToLocal } from '../helpers/pg.ts'
 import { MINIO, MINIO_ENV, newBucket } from '../helpers/s3.ts'
 
 beforeAll(async () => {
@@ -21,13 +20,7 @@ const EXPORTS =
 
 describe('rivet history', () => {
   test('local: two committed runs and a failed one, newest first; --limit, -e, text', async () => {
-    const dir = tempDir()
-    const file = writeConfig(
-      dir,
-      `source: { type: postgres, url: "${PG_URL}" }\ndestination: { type: local, path: ${
-        join(dir, 'out')
-      } }\n${EXPORTS}`,
-    )
+    const { file } = pgToLocal(EXPORTS)
     const ids: string[] = []
     for (const last of [false, false, true]) {
       // 50 rows break row_count_max: 40.

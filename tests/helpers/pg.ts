@@ -1,4 +1,7 @@
 /** The test PostgreSQL on 127.0.0.1:5432 (trust auth), for setting up tables. */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import postgres from 'postgres'
 
 /** Connection URL of the test database. */
@@ -22,4 +25,20 @@ export async function pgExec(sql: string): Promise<void> {
   } finally {
     await client.end()
   }
+}
+
+/**
+ * A config in a new temporary directory exporting from the test PostgreSQL to `<dir>/out`;
+ * `rest` holds the lines after the destination (exports, notifications, metrics ...).
+ */
+export function pgToLocal(rest: string): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'rivet-test-'))
+  const file = join(dir, 'rivet.yaml')
+  writeFileSync(
+    file,
+    `source: { type: postgres, url: "${PG_URL}" }\ndestination: { type: local, path: ${
+      join(dir, 'out')
+    } }\n${rest}`,
+  )
+  return { dir, file }
 }

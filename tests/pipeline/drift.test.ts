@@ -12,7 +12,7 @@ import { compareSchemas, describeChange } from '../../src/pipeline/drift.ts'
 import { parseState, STATE_VERSION } from '../../src/pipeline/state.ts'
 import { errorLines, rivet } from '../helpers/cli.ts'
 import { tempDir, writeConfig } from '../helpers/files.ts'
-import { PG_URL, pgExec } from '../helpers/pg.ts'
+import { PG_URL, pgExec, pgToLocal } from '../helpers/pg.ts'
 import { getObject, listKeys, MINIO, MINIO_ENV, newBucket } from '../helpers/s3.ts'
 
 beforeAll(async () => {
@@ -22,13 +22,8 @@ beforeAll(async () => {
 })
 
 function setup(policy = '') {
-  const dir = tempDir()
-  const file = writeConfig(
-    dir,
-    `source: { type: postgres, url: "${PG_URL}" }\ndestination: { type: local, path: ${
-      join(dir, 'out')
-    } }\n` +
-      `exports:\n  - { name: d, query: "select \${COLS} from rivet_drift"${policy} }\n`,
+  const { dir, file } = pgToLocal(
+    `exports:\n  - { name: d, query: "select \${COLS} from rivet_drift"${policy} }\n`,
   )
   const run = (cols: string, ...more: string[]) => rivet(['run', '-c', file, '-p', `COLS=${cols}`, ...more])
   const runs = () =>

@@ -11,7 +11,7 @@ import { startRivet, waitFor } from '../helpers/background.ts'
 import { awsEnv, awsHome } from '../helpers/aws.ts'
 import { rivet, ROOT } from '../helpers/cli.ts'
 import { tempDir, writeConfig } from '../helpers/files.ts'
-import { PG_URL, pgExec } from '../helpers/pg.ts'
+import { PG_URL, pgExec, pgToLocal } from '../helpers/pg.ts'
 import { listKeys, MINIO, MINIO_ENV, newBucket } from '../helpers/s3.ts'
 import { Proxy } from '../helpers/toxiproxy.ts'
 
@@ -186,13 +186,8 @@ describe('metrics', () => {
   )
 
   test('a Pushgateway that does not answer is logged and leaves the exit code alone (binary)', async () => {
-    const dir = tempDir()
-    const file = writeConfig(
-      dir,
-      `source: { type: postgres, url: "${PG_URL}" }\ndestination: { type: local, path: ${
-        join(dir, 'out')
-      } }\n` +
-        'metrics: { pushgateway: "http://127.0.0.1:1" }\nexports:\n  - { name: a, table: public.rivet_metrics }\n',
+    const { file } = pgToLocal(
+      'metrics: { pushgateway: "http://127.0.0.1:1" }\nexports:\n  - { name: a, table: public.rivet_metrics }\n',
     )
     const result = await rivet(['run', '-c', file], { runtime: 'binary' })
     expect(result.code).toBe(0)

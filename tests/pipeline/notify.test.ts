@@ -7,10 +7,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import { rivet } from '../helpers/cli.ts'
 import { tempDir, writeConfig } from '../helpers/files.ts'
-import { PG_URL, pgExec } from '../helpers/pg.ts'
+import { PG_URL, pgExec, pgToLocal } from '../helpers/pg.ts'
 
 const TOKEN = 'T0RIVET/B0RIVET/notify-secret-token-4242'
 
@@ -44,13 +43,8 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 function setup(on = '') {
-  const dir = tempDir()
-  const file = writeConfig(
-    dir,
-    `source: { type: postgres, url: "${PG_URL}" }\ndestination: { type: local, path: ${
-      join(dir, 'out')
-    } }\n` +
-      `notifications: { webhook_url_env: RIVET_TEST_WEBHOOK${on} }\nexports:\n` +
+  const { file } = pgToLocal(
+    `notifications: { webhook_url_env: RIVET_TEST_WEBHOOK${on} }\nexports:\n` +
       '  - { name: q, table: public.rivet_notify, quality: { row_count_max: 1 } }\n' +
       '  - { name: bad, query: "select * from rivet_no_such_table" }\n' +
       '  - { name: d, query: "select ${COLS} from rivet_notify" }\n',
