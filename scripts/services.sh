@@ -64,6 +64,19 @@ go_install() { # module@version binary
     GOBIN="$BIN" GOFLAGS=-mod=mod go install "$1"
   fi
 }
+# Installs the Debian packages not installed yet (apt's lists are refreshed only when needed).
+apt_install() { # package...
+  local missing="" pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing="$missing $pkg"
+  done
+  [ -n "$missing" ] || return 0
+  log "installing:$missing"
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null 2>&1 || {
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  }
+}
 up() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }
 wait_up() { # url name
   for _ in $(seq 1 60); do up "$1" && return 0; sleep 0.5; done
@@ -147,17 +160,8 @@ if [ -f "$BBF_SHARED/start.sh" ]; then
   BBF_DATA=/opt/babelfish-data
   BBF_TLS="$RUN/babelfish-tls"
   bbf_pg() { runuser -u babelfish -- "$@"; }
-  bbf_missing=""
-  for pkg in libossp-uuid16 libicu72 libxml2 libssl3 libreadline8 zlib1g openssl; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || bbf_missing="$bbf_missing $pkg"
-  done
-  if [ -n "$bbf_missing" ]; then
-    log "installing Babelfish's runtime packages (and openssl for its certificate):$bbf_missing"
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $bbf_missing >/dev/null 2>&1 || {
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $bbf_missing >/dev/null
-    }
-  fi
+  # Babelfish's runtime packages, and openssl for its certificate.
+  apt_install libossp-uuid16 libicu72 libxml2 libssl3 libreadline8 zlib1g openssl
   # A cluster whose certificate is gone (a new /tmp) would not start with TLS on: start it without.
   [ -s "$BBF_TLS/server.crt" ] || rm -f "$BBF_DATA/rivet-tls.conf"
   BBF_TCP_AUTH=md5 bash "$BBF_SHARED/start.sh" "$BBF_SHARED/babelfish-install.tgz" >"$RUN/babelfish-start.log" 2>&1 || {
@@ -196,16 +200,6 @@ fi
 # tests/release: the linux arm64 binary runs under QEMU user-mode emulation with Debian's arm64
 # C runtime; unzip reads the Windows archive back. tests/resilience/kill-local: strace delays
 # renames, a slow directory for the SIGKILL-at-a-commit-step test.
-release_missing=""
-for pkg in qemu-user-static libc6-arm64-cross unzip strace; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || release_missing="$release_missing $pkg"
-done
-if [ -n "$release_missing" ]; then
-  log "installing:$release_missing"
-  # shellcheck disable=SC2086
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $release_missing >/dev/null 2>&1 || {
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $release_missing >/dev/null
-  }
-fi
+apt_install qemu-user-static libc6-arm64-cross unzip strace
 
 log "ready"
