@@ -16,7 +16,7 @@ import { type Manifest, manifestSchema } from '../../src/pipeline/manifest.ts'
 import { expectRunError, rivet, ROOT } from '../helpers/cli.ts'
 import { listFiles, tempDir, writeConfig } from '../helpers/files.ts'
 import { duck } from '../helpers/parquet.ts'
-import { PG_URL, pgExec } from '../helpers/pg.ts'
+import { PG_URL, pgExec, pgRows } from '../helpers/pg.ts'
 
 const SLOTS = [
   'rivet_cdc_main',
@@ -29,15 +29,6 @@ const SLOTS = [
   'rivet_cdc_big',
   'rivet_cdc_midalter',
 ]
-
-async function pgRows(sql: string): Promise<Record<string, unknown>[]> {
-  const client = postgres(PG_URL, { max: 1, onnotice: () => {} })
-  try {
-    return [...await client.unsafe(sql)]
-  } finally {
-    await client.end()
-  }
-}
 
 async function dropSlots(): Promise<void> {
   await pgExec(`

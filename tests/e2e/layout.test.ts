@@ -7,13 +7,12 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import postgres from 'postgres'
 import { type Manifest, manifestSchema } from '../../src/pipeline/manifest.ts'
 import { errorLines, expectRunError, rivet } from '../helpers/cli.ts'
 import { objectStoreConfig } from '../helpers/cloud-export.ts'
 import { listFiles, tempDir, writeConfig } from '../helpers/files.ts'
 import { duck } from '../helpers/parquet.ts'
-import { PG_URL, pgExec } from '../helpers/pg.ts'
+import { PG_URL, pgExec, pgRows } from '../helpers/pg.ts'
 import { getObject, listKeys, MINIO, MINIO_ENV, newBucket } from '../helpers/s3.ts'
 
 const ROWS = 3000
@@ -37,16 +36,6 @@ beforeAll(async () => {
         from generate_series(1, ${ROWS}) i;
   `)
 })
-
-/** Rows of a query against the test database, through postgres.js (not rivet). */
-async function pgRows(sql: string): Promise<Record<string, unknown>[]> {
-  const client = postgres(PG_URL, { max: 1, onnotice: () => {} })
-  try {
-    return [...await client.unsafe(sql)]
-  } finally {
-    await client.end()
-  }
-}
 
 function localConfig(dir: string, exports: string): string {
   return writeConfig(

@@ -17,6 +17,16 @@ export const PG_CONNECTION = {
   target: '127.0.0.1:5432/test',
 } as const
 
+/** Rows of a query against the test database, through postgres.js (not rivet). */
+export async function pgRows(sql: string): Promise<Record<string, unknown>[]> {
+  const client = postgres(PG_URL, { max: 1, onnotice: () => {} })
+  try {
+    return [...await client.unsafe(sql)]
+  } finally {
+    await client.end()
+  }
+}
+
 /** Runs SQL (several statements allowed) against the test database. */
 export async function pgExec(sql: string): Promise<void> {
   const client = postgres(PG_URL, { max: 1, onnotice: () => {} })

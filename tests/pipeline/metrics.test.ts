@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { startRivet, waitFor } from '../helpers/background.ts'
 import { awsEnv, awsHome } from '../helpers/aws.ts'
 import { rivet, ROOT } from '../helpers/cli.ts'
+import { objectStoreConfig } from '../helpers/cloud-export.ts'
 import { tempDir, writeConfig } from '../helpers/files.ts'
 import { PG_URL, pgExec, pgToLocal } from '../helpers/pg.ts'
 import { listKeys, MINIO, MINIO_ENV, newBucket } from '../helpers/s3.ts'
@@ -119,11 +120,11 @@ describe('metrics', () => {
     try {
       const bucket = await newBucket()
       const dir = tempDir()
-      const file = writeConfig(
+      const file = objectStoreConfig(
         dir,
-        `source: { type: postgres, url: "${PG_URL}" }\ndestination:\n  type: s3\n  bucket: ${bucket}\n` +
-          `  endpoint: http://${proxy.address}\n  access_key_env: RIVET_S3_KEY\n  secret_key_env: RIVET_S3_SECRET\n` +
-          'exports:\n  - name: r\n    query: "select i, repeat(md5(i::text), 8) as pad from generate_series(1, 100000) i"\n' +
+        `  type: s3\n  bucket: ${bucket}\n  endpoint: http://${proxy.address}\n` +
+          '  access_key_env: RIVET_S3_KEY\n  secret_key_env: RIVET_S3_SECRET\n',
+        '  - name: r\n    query: "select i, repeat(md5(i::text), 8) as pad from generate_series(1, 100000) i"\n' +
           '    format: csv\n    max_file_size: 256KB\n',
       )
       const metricsFile = join(dir, 'rivet.prom')

@@ -9,6 +9,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { startRivet, waitFor } from '../helpers/background.ts'
 import { errorLines, rivet } from '../helpers/cli.ts'
+import { objectStoreConfig } from '../helpers/cloud-export.ts'
 import { tempDir, writeConfig } from '../helpers/files.ts'
 import { PG_URL } from '../helpers/pg.ts'
 import { listKeys, MINIO_ENV, newBucket } from '../helpers/s3.ts'
@@ -55,11 +56,11 @@ describe('stall_timeout', () => {
     test('a store that stops answering mid-run: exit 5 naming the destination, no manifest', async () => {
       const bucket = await newBucket()
       const dir = tempDir()
-      const file = writeConfig(
+      const file = objectStoreConfig(
         dir,
-        `source: { type: postgres, url: "${PG_URL}" }\ndestination:\n  type: s3\n  bucket: ${bucket}\n` +
-          `  endpoint: http://${proxy.address}\n  access_key_env: RIVET_S3_KEY\n  secret_key_env: RIVET_S3_SECRET\n` +
-          'exports:\n  - name: d\n    query: "select i, repeat(md5(i::text), 8) as pad from generate_series(1, 400000) i"\n' +
+        `  type: s3\n  bucket: ${bucket}\n  endpoint: http://${proxy.address}\n` +
+          '  access_key_env: RIVET_S3_KEY\n  secret_key_env: RIVET_S3_SECRET\n',
+        '  - name: d\n    query: "select i, repeat(md5(i::text), 8) as pad from generate_series(1, 400000) i"\n' +
           '    format: csv\n    max_file_size: 256KB\n    stall_timeout: 2\n',
       )
       const started = Date.now()
