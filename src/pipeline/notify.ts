@@ -6,6 +6,7 @@
  */
 import { fetchWithin } from '../http/request.ts'
 import type { Logger } from '../log/logger.ts'
+import { redact } from '../log/redact.ts'
 import type { Secret } from '../log/secret.ts'
 
 /** What a run notifies about: a failed export, a schema drift (refused or let through), a failed quality rule. */
@@ -31,10 +32,13 @@ const TITLES: Record<NotifyEvent, string> = {
   quality: 'quality check failed',
 }
 
-/** The message a webhook receives for `n`. */
+/**
+ * The message a webhook receives for `n`. It leaves the machine, so it goes through the same
+ * redaction as rivet's own output (a driver's message could quote a URL with its password).
+ */
 export function webhookMessage(n: Notification): { text: string } {
   const run = n.runId ? `, run ${n.runId}` : ''
-  return { text: `rivet: export ${n.export}: ${TITLES[n.event]}${run}: ${n.message}` }
+  return { text: redact(`rivet: export ${n.export}: ${TITLES[n.event]}${run}: ${n.message}`) }
 }
 
 /** Posts the events a config asks for to its webhook. */

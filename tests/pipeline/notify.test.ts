@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { webhookMessage } from '../../src/pipeline/notify.ts'
 import { rivet } from '../helpers/cli.ts'
 import { tempDir, writeConfig } from '../helpers/files.ts'
 import { PG_URL, pgExec, pgToLocal } from '../helpers/pg.ts'
@@ -159,4 +160,16 @@ describe('notifications', () => {
       'notifications.webhook_url_env names the environment variable RIVET_TEST_WEBHOOK',
     )
   })
+})
+
+test('a message that quotes a URL with its password is redacted before it leaves', () => {
+  const message = webhookMessage({
+    event: 'failure',
+    export: 'e',
+    runId: undefined,
+    message: 'cannot connect to postgres://bob:planted-pa55@db:5432/x',
+  })
+  expect(message.text).toBe(
+    'rivet: export e: failed: cannot connect to postgres://bob:***REDACTED***@db:5432/x',
+  )
 })
