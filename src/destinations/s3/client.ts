@@ -135,7 +135,7 @@ export class S3Client {
     const sentToken = Boolean(sent.sessionToken)
     const expired = (error: unknown) => error instanceof StoreError && credentialExpired(error, sentToken)
     try {
-      return await this.inRegion(operation, method, key, request)
+      return await this.inRegion(sent, operation, method, key, request)
     } catch (error) {
       if (!expired(error)) throw error
       if (!this.credentials.refreshable) {
@@ -145,7 +145,7 @@ export class S3Client {
       // the credential. Another request may have renewed it meanwhile; then that one is fresh.
       if (await this.credentials.get() === sent) this.credentials.invalidate()
       try {
-        return await this.inRegion(operation, method, key, request)
+        return await this.inRegion(await this.credentials.get(), operation, method, key, request)
       } catch (again) {
         throw expired(again) ? new ExpiredCredentialError(again as StoreError, sentToken, true) : again
       }
@@ -154,13 +154,14 @@ export class S3Client {
 
   /** Sends the request signed for the bucket's region, following S3 to it when none was configured. */
   private async inRegion(
+    creds: AwsCredentials,
     operation: string,
     method: string,
     key: string,
     request: S3Request,
   ): Promise<Response> {
     try {
-      return await this.sendIn(this.region, operation, method, key, request)
+      return await this.sendIn(creds, this.region, operation, method, key, request)
     } catch (error) {
       if (!(error instanceof RegionAnswer)) throw error
       const configured = this.location.region
@@ -171,18 +172,19 @@ export class S3Client {
       this.logger?.debug(
         `S3 bucket ${this.location.bucket} is in region ${error.bucketRegion}; using it for this run`,
       )
-      return await this.sendIn(error.bucketRegion, operation, method, key, request)
+      return await this.sendIn(creds, error.bucketRegion, operation, method, key, request)
     }
   }
 
+  /** Sends the request once, signed with `creds` for `region`. */
   private async sendIn(
+    creds: AwsCredentials,
     region: string,
     operation: string,
     method: string,
     key: string,
     request: S3Request,
   ): Promise<Response> {
-    const creds = await this.credentials.get()
     const signer = new AwsClient({
       accessKeyId: creds.accessKeyId,
       secretAccessKey: creds.secretAccessKey.reveal(),
