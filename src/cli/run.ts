@@ -7,6 +7,7 @@ import { requiredEnv } from '../config/env.ts'
 import { Secret } from '../log/secret.ts'
 import { Notifier } from '../pipeline/notify.ts'
 import { RunReport } from '../pipeline/report.ts'
+import { pause } from '../pipeline/pause.ts'
 import { type ExportResult, runExport } from '../pipeline/run.ts'
 import { typeName } from '../types/output.ts'
 import { VERSION } from '../version.ts'
@@ -15,19 +16,6 @@ import { capturePlan } from '../pipeline/capture.ts'
 import type { Command } from './command.ts'
 import { loadFromArgs, selectExports, withSource } from './context.ts'
 import type { RunDocument } from './documents.ts'
-
-/** Waits `ms`, or less when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, Math.max(0, ms))
-    signal.addEventListener('abort', done, { once: true })
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-  })
-}
 
 export const runCommand: Command = {
   name: 'run',

@@ -10,25 +10,13 @@ import type { Source } from '../../sources/source.ts'
 import { type Chunk, planChunks } from '../chunks.ts'
 import type { PartRecord } from '../parts.ts'
 import type { Checkpoint } from '../state.ts'
+import { pause } from '../pause.ts'
 import type { Mode, ModeRun } from './mode.ts'
 
 /** Whether a source failure is a lost or refused connection, which a new connection may not have. */
 function connectionLost(error: unknown): boolean {
   return error instanceof RivetError &&
     (error.code === 'SOURCE_CONNECTION_LOST' || error.code === 'SOURCE_UNREACHABLE')
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-  })
 }
 
 /** Exports every chunk not yet committed; returns all parts in chunk order. */
